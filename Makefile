@@ -1,0 +1,71 @@
+# Film Palettes with k-means: build, test and edit the book.
+#   make book   build the whole book (executing every notebook) into _build/html
+#   make test   run every test: library, notebooks (nbval), pairing, the strict book build, the browser
+#   make lab    open the chapters in Jupyter Lab
+#   make sync   after editing chapters/*.md: rewrite and re-execute the paired .ipynb files
+#   make pics   regenerate the animations in pics/
+#   make bench  run the speed benchmark
+#   make clean  remove build outputs (make distclean also removes .venv)
+# Every target creates .venv from requirements.txt when it is missing or stale.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.film-palettes-installed
+# Prefer the kernel registered inside .venv over any user-level one; keep runs deterministic.
+export JUPYTER_PREFER_ENV_PATH := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+export MPLBACKEND := Agg
+# Only the chapters given here are re-synced (make sync CHAPTERS=chapters/05-clustering.md).
+CHAPTERS ?= $(sort $(wildcard chapters/[0-9]*.md))
+
+.PHONY: book test lab sync pics bench clean distclean venv test-lib test-notebooks test-book test-browser
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@want=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	have=$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	if [ "$$want" != "$$have" ]; then echo "Creating $(VENV) with Python $$want"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
+	@touch $@
+
+book: $(STAMP)
+	$(VENV)/bin/jupyter-book build . --builder html
+
+test: test-lib test-notebooks test-book test-browser
+
+test-lib: $(STAMP)
+	$(PY) -m pytest tests -m "not browser" -q
+
+test-notebooks: $(STAMP)
+	$(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
+		-n 2 --dist loadfile -q chapters
+
+test-book: $(STAMP)
+	rm -rf _build/html
+	$(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
+
+test-browser: $(STAMP)
+	$(PY) -m pytest tests -m browser -q
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab chapters
+
+sync: $(STAMP)
+	$(VENV)/bin/jupytext --to ipynb --execute $(CHAPTERS)
+
+pics: $(STAMP)
+	$(PY) pics/make_pictures.py
+
+bench: $(STAMP)
+	$(PY) benchmarks/palette_speed.py
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,37 @@
+"""kpalette: a film frame's colour palette with k-means.
+
+The method of the book *Film Palettes with k-means*, as a small library::
+
+    >>> import kpalette
+    >>> image = kpalette.load_image("pics/rocket.jpg")
+    >>> palette = kpalette.extract_palette(image, k=8)
+    >>> palette.hex                                   # doctest: +SKIP
+    >>> poster = kpalette.quantize(image, palette)
+"""
+
+from __future__ import annotations
+
+from .cluster import METHODS, extract_palette
+from .color import delta_e, from_hex, lab_to_rgb, rgb_to_lab, to_hex
+from .errors import KPaletteError
+from .io import load_image
+from .palette import Palette
+from .quantize import assign, quantize
+from .swatch import swatch
+
+__all__ = [
+    "METHODS",
+    "KPaletteError",
+    "Palette",
+    "assign",
+    "delta_e",
+    "extract_palette",
+    "from_hex",
+    "lab_to_rgb",
+    "load_image",
+    "quantize",
+    "rgb_to_lab",
+    "swatch",
+    "to_hex",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,135 @@
+"""Cluster a frame's pixels into a palette with k-means."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.exceptions import ConvergenceWarning
+
+from .color import rgb_to_lab
+from .errors import KPaletteError
+from .palette import SPACES, Palette
+
+__all__ = ["extract_palette", "METHODS", "check_image", "check_k", "pixels_of"]
+
+METHODS = ("minibatch", "kmeans")
+
+
+def check_image(image: object) -> NDArray[np.uint8]:
+    """Return ``image`` as an ``(h, w, 3)`` uint8 array, or raise :class:`KPaletteError`.
+
+    Floats are taken as values in [0, 1] (as scikit-image returns them).
+    """
+    arr = np.asarray(image)
+    if arr.ndim != 3 or arr.shape[2] != 3:
+        raise KPaletteError(f"expected an RGB image of shape (h, w, 3), got shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise KPaletteError("the image has no pixels")
+    if arr.dtype == np.uint8:
+        return arr
+    if np.issubdtype(arr.dtype, np.floating):
+        if not np.all(np.isfinite(arr)):
+            raise KPaletteError("the image has NaN or infinite values")
+        return np.clip(np.rint(arr * 255.0), 0, 255).astype(np.uint8)
+    raise KPaletteError(f"expected uint8 or float pixels, got {arr.dtype}")
+
+
+def check_k(k: object) -> int:
+    """Return ``k`` as a positive int, or raise :class:`KPaletteError`."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise KPaletteError(f"k must be a whole number of colours, got {k!r}")
+    if k < 1:
+        raise KPaletteError(f"k must be at least 1, got {k}")
+    return int(k)
+
+
+def pixels_of(image: NDArray[np.uint8], mask: NDArray[np.bool_] | None = None) -> NDArray[np.uint8]:
+    """The pixels of an ``(h, w, 3)`` image as an ``(n, 3)`` table, keeping only those where ``mask`` is true."""
+    flat = image.reshape(-1, 3)
+    if mask is None:
+        return flat
+    keep = np.asarray(mask, dtype=bool).reshape(-1)
+    if keep.shape[0] != flat.shape[0]:
+        raise KPaletteError("the mask does not have the image's height and width")
+    if not keep.any():
+        raise KPaletteError("the image has no opaque pixels")
+    return flat[keep]
+
+
+def _distinct(pixels: NDArray[np.uint8]) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
+    """Distinct colours of an ``(n, 3)`` uint8 table and how often each occurs."""
+    codes = (pixels[:, 0].astype(np.uint32) << 16) | (pixels[:, 1].astype(np.uint32) << 8) | pixels[:, 2]
+    uniq, counts = np.unique(codes, return_counts=True)
+    colours = np.stack([(uniq >> 16) & 255, (uniq >> 8) & 255, uniq & 255], axis=1).astype(np.uint8)
+    return colours, counts.astype(np.int64)
+
+
+def _to_space(pixels: NDArray[np.uint8], space: str) -> NDArray[np.float64]:
+    return rgb_to_lab(pixels) if space == "lab" else pixels.astype(np.float64)
+
+
+def extract_palette(
+    image: object,
+    k: int = 8,
+    *,
+    space: Literal["lab", "rgb"] = "lab",
+    method: str = "minibatch",
+    seed: int = 42,
+    mask: NDArray[np.bool_] | None = None,
+) -> Palette:
+    """Find the ``k`` colours that best summarise a frame.
+
+    Parameters
+    ----------
+    image : array_like of shape (h, w, 3)
+        An 8-bit RGB image (floats in [0, 1] are accepted too).
+    k : int, default 8
+        Number of colours. An image with fewer distinct colours gives back just those colours.
+    space : {"lab", "rgb"}, default "lab"
+        Where distances are measured: CIE Lab (close to perception) or plain RGB.
+    method : {"minibatch", "kmeans"}, default "minibatch"
+        ``"minibatch"`` is the reference pipeline, ``MiniBatchKMeans(batch_size=2**15, n_init=10)`` on every
+        pixel; ``"kmeans"`` is full k-means (Lloyd, ``n_init=10``) on every pixel.
+    seed : int, default 42
+        Random seed: the same image, arguments and seed give the same palette.
+    mask : array_like of bool, shape (h, w), optional
+        Only pixels where the mask is true take part (for example the opaque pixels of a PNG).
+
+    Returns
+    -------
+    Palette
+        The colours ordered by share, largest first.
+
+    Raises
+    ------
+    KPaletteError
+        If the image, ``k``, ``space`` or ``method`` is not valid.
+    """
+    img = check_image(image)
+    k = check_k(k)
+    if space not in SPACES:
+        raise KPaletteError(f"space must be one of {', '.join(SPACES)}, not {space!r}")
+    if method not in METHODS:
+        raise KPaletteError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
+    pixels = pixels_of(img, mask)
+
+    colours, counts = _distinct(pixels)
+    if len(colours) <= k:
+        # nothing to cluster: every distinct colour is its own centre
+        return Palette(_to_space(colours, space), counts, space).sort("share")
+
+    data = _to_space(pixels, space)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if method == "minibatch":
+            model = MiniBatchKMeans(n_clusters=k, random_state=seed, batch_size=2**15, n_init=10)
+        else:
+            model = KMeans(n_clusters=k, random_state=seed, n_init=10)
+        model.fit(data)
+    shares = np.bincount(model.labels_, minlength=k).astype(np.float64)
+    keep = shares > 0
+    return Palette(model.cluster_centers_[keep], shares[keep], space).sort("share")

@@ -1,0 +1,15 @@
+"""Shared fixtures: the repository root and the chapters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]-*.md"))
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
