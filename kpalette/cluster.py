@@ -12,11 +12,12 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .color import rgb_to_lab
 from .errors import KPaletteError
+from .fast import fast_centers
 from .palette import SPACES, Palette
 
 __all__ = ["extract_palette", "METHODS", "check_image", "check_k", "pixels_of"]
 
-METHODS = ("minibatch", "kmeans")
+METHODS = ("fast", "minibatch", "kmeans")
 
 
 def check_image(image: object) -> NDArray[np.uint8]:
@@ -77,7 +78,7 @@ def extract_palette(
     k: int = 8,
     *,
     space: Literal["lab", "rgb"] = "lab",
-    method: str = "minibatch",
+    method: str = "fast",
     seed: int = 42,
     mask: NDArray[np.bool_] | None = None,
 ) -> Palette:
@@ -91,7 +92,8 @@ def extract_palette(
         Number of colours. An image with fewer distinct colours gives back just those colours.
     space : {"lab", "rgb"}, default "lab"
         Where distances are measured: CIE Lab (close to perception) or plain RGB.
-    method : {"minibatch", "kmeans"}, default "minibatch"
+    method : {"fast", "minibatch", "kmeans"}, default "fast"
+        ``"fast"`` clusters the distinct colours weighted by their counts (see :mod:`kpalette.fast`);
         ``"minibatch"`` is the reference pipeline, ``MiniBatchKMeans(batch_size=2**15, n_init=10)`` on every
         pixel; ``"kmeans"`` is full k-means (Lloyd, ``n_init=10``) on every pixel.
     seed : int, default 42
@@ -121,6 +123,10 @@ def extract_palette(
     if len(colours) <= k:
         # nothing to cluster: every distinct colour is its own centre
         return Palette(_to_space(colours, space), counts, space).sort("share")
+
+    if method == "fast":
+        centers, weights = fast_centers(pixels, k, space=space, seed=seed)
+        return Palette(centers, weights, space).sort("share")
 
     data = _to_space(pixels, space)
     with warnings.catch_warnings():
