@@ -26,6 +26,7 @@ venv: $(STAMP)
 $(STAMP): requirements.txt pyproject.toml
 	@want=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
 	have=$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	if [ -z "$$want" ]; then echo "make: cannot run $(PYTHON); install Python 3.11+ or pass PYTHON=/path/to/python3" >&2; exit 1; fi; \
 	if [ "$$want" != "$$have" ]; then echo "Creating $(VENV) with Python $$want"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
