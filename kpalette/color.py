@@ -8,6 +8,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from skimage.color import deltaE_cie76, deltaE_ciede2000, lab2rgb, rgb2lab
 
+from .errors import KPaletteError
+
 __all__ = ["rgb_to_lab", "lab_to_rgb", "to_hex", "from_hex", "delta_e"]
 
 
@@ -67,8 +69,11 @@ def from_hex(codes: Iterable[str]) -> NDArray[np.uint8]:
     for code in codes:
         text = code.strip().lstrip("#")
         if len(text) != 6:
-            raise ValueError(f"{code!r} is not a #rrggbb colour code")
-        rows.append([int(text[i : i + 2], 16) for i in (0, 2, 4)])
+            raise KPaletteError(f"{code!r} is not a #rrggbb colour code")
+        try:
+            rows.append([int(text[i : i + 2], 16) for i in (0, 2, 4)])
+        except ValueError:
+            raise KPaletteError(f"{code!r} is not a #rrggbb colour code") from None
     return np.array(rows, dtype=np.uint8).reshape(-1, 3)
 
 
@@ -93,4 +98,4 @@ def delta_e(image: ArrayLike, other: ArrayLike, *, formula: str = "2000") -> flo
         return float(np.mean(deltaE_ciede2000(a, b)))
     if formula == "76":
         return float(np.mean(deltaE_cie76(a, b)))
-    raise ValueError(f"formula must be '2000' or '76', not {formula!r}")
+    raise KPaletteError(f"formula must be '2000' or '76', not {formula!r}")

@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .color import lab_to_rgb, rgb_to_lab, to_hex
+from .errors import KPaletteError
 
 __all__ = ["Palette", "SPACES", "SORT_KEYS"]
 
@@ -31,7 +32,10 @@ class Palette:
 
     Notes
     -----
-    ``extract_palette`` returns colours ordered by share, largest first; :meth:`sort` gives other orders.
+    ``extract_palette`` returns colours ordered by share, largest first; :meth:`sort` gives other orders
+    (lightness, hue). :attr:`lab` is the cluster centre itself; :attr:`rgb` and :attr:`hex` are the colour you
+    can show. A centre is a mean of the frame's colours, which in Lab can lie a little outside what a screen
+    shows (the sRGB gamut); such a centre is brought into the gamut by clipping its RGB values.
     """
 
     centers: NDArray[np.float64]
@@ -43,9 +47,11 @@ class Palette:
         centers = np.asarray(self.centers, dtype=np.float64).reshape(-1, 3)
         shares = np.asarray(self.proportions, dtype=np.float64).reshape(-1)
         if self.space not in SPACES:
-            raise ValueError(f"space must be one of {SPACES}, not {self.space!r}")
+            raise KPaletteError(f"space must be one of {', '.join(SPACES)}, not {self.space!r}")
         if len(centers) != len(shares):
-            raise ValueError("centers and proportions must have the same length")
+            raise KPaletteError("centers and proportions must have the same length")
+        if not (np.all(np.isfinite(centers)) and np.all(np.isfinite(shares)) and np.all(shares >= 0)):
+            raise KPaletteError("a palette needs finite colours and shares that are not negative")
         total = shares.sum()
         if len(shares) and total > 0:
             shares = shares / total
@@ -96,7 +102,7 @@ class Palette:
         if by == "lab":
             # the reference tutorial's order: sorted(centers) compares L first, then a, then b
             return np.lexsort((lab[:, 2], lab[:, 1], lab[:, 0]))
-        raise ValueError(f"sort key must be one of {SORT_KEYS}, not {by!r}")
+        raise KPaletteError(f"sort key must be one of {', '.join(SORT_KEYS)}, not {by!r}")
 
     def sort(self, by: str = "share") -> "Palette":
         """Return the same colours in another order.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from .errors import KPaletteError
 from .palette import Palette
 
 __all__ = ["swatch"]
@@ -26,8 +27,10 @@ def swatch(palette: Palette, *, width: int = 800, height: int = 100, proportiona
     numpy.ndarray of shape (height, width, 3), dtype uint8
     """
     if width < 1 or height < 1:
-        raise ValueError("width and height must be positive")
+        raise KPaletteError("width and height must be positive")
     k = len(palette)
+    if k == 0:
+        raise KPaletteError("the palette has no colours to draw")
     weights = palette.proportions if proportional else np.full(k, 1.0 / k)
     edges = np.rint(np.concatenate([[0.0], np.cumsum(weights)]) * width).astype(int)
     edges[-1] = width
