@@ -100,11 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _check_output(path: Path, *, image_file: bool, image: Path) -> None:
     """Raise KPaletteError unless ``path`` can be written (checked before any work is done)."""
+    if path.is_dir():
+        raise KPaletteError(f"{path}: is a directory; give a file name")
     if image_file and path.suffix.lower() not in IMAGE_FORMATS:
         raise KPaletteError(f"{path}: cannot save an image with extension {path.suffix or '(none)'!r}; "
                             f"use one of {', '.join(sorted(set(IMAGE_FORMATS)))}")
-    if path.is_dir():
-        raise KPaletteError(f"{path}: is a directory; give a file name")
     folder = path.parent
     if not folder.exists():
         raise KPaletteError(f"{folder}: no such directory to write {path.name} into")
