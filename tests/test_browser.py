@@ -228,6 +228,7 @@ _OUTPUTS = """() => {
           images: outs.filter(o => o.querySelector("img")).length,
           texts: outs.filter(o => o.textContent.trim().length > 0).length,
           output_text: outs.map(o => o.textContent).join("\\n"),
+          output_alts: outs.flatMap(o => Array.from(o.querySelectorAll("img")).map(i => i.alt || "")),
           code: code.join("\\n")};
 }"""
 
@@ -354,7 +355,10 @@ def test_chapter_shows_executed_output(visits, name):
 @pytest.mark.parametrize("name", CHAPTER_PAGES)
 def test_palettes_are_also_given_as_hex_codes(visits, name):
     out = visits[name].outputs
-    draws_palette = re.search(r"\b(show_palette|swatch)\(", out["code"])
+    # A palette is drawn when the code calls the palette plotters, or a figure says it shows one.
+    draws_palette = re.search(r"\b(show_palette|swatch)\(", out["code"]) or any(
+        re.search(r"\b(palette|swatch)", alt, re.IGNORECASE) for alt in out["output_alts"]
+    )
     if not draws_palette:
         pytest.skip(f"{name} draws no palette")
     assert HEX_CODE.search(visits[name].text), f"{name}: a palette is drawn but no hex code appears as text"
@@ -397,6 +401,23 @@ def test_chapter_launch_and_download_links(visits, name):
     if BOOK_HTML == (ROOT / "_build" / "html").resolve():
         # The launch links point into the repository: the notebook they open must be committed there.
         assert (ROOT / "chapters" / f"{stem}.ipynb").exists()
+
+
+@pytest.mark.parametrize("name", ARTICLE_PAGES)
+def test_launch_links_open_a_notebook(visits, name):
+    # Colab opens only .ipynb files, and Binder's JupyterLab opens a .md as plain text: every launch link of
+    # every page (the intro too, when it has code cells) must point at a committed .ipynb.
+    prefixes = {
+        f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}/": "Colab",
+        f"https://mybinder.org/v2/gh/{REPOSITORY}/{BRANCH}?urlpath=lab/tree/": "Binder",
+    }
+    for link in visits[name].launch:
+        for prefix, where in prefixes.items():
+            if link.startswith(prefix):
+                path = link.removeprefix(prefix)
+                assert path.endswith(".ipynb"), f"{name}: the {where} link opens {path}, not a notebook"
+                if BOOK_HTML == (ROOT / "_build" / "html").resolve():
+                    assert (ROOT / path).exists(), f"{name}: the {where} link opens {path}, which is not committed"
 
 
 def test_downloaded_notebook_is_the_executed_chapter(context, base_url):
