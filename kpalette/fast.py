@@ -1,25 +1,295 @@
-"""The fast method: k-means on a frame's distinct colours, weighted by how often they occur.
+"""The fast method: k-means on a frame's colours weighted by how often they occur, not on its pixels.
 
-A first, simple version; see the chapter "Making it fast".
+The k-means objective sums the squared distance from every pixel to its nearest centre. Pixels of the same
+colour contribute the same term, so the sum over pixels equals a sum over *distinct* colours, each weighted by
+its count. Grouping colours into fine bins of RGB changes the objective by at most the spread inside a bin.
+This module builds that weighted table in one pass over the pixels and runs k-means on it:
+
+1. :func:`colour_table`: one pass over the pixels counts them in bins of ``bits`` bits per channel
+   (7 bits: 2 x 2 x 2 colours per bin, so a bin's centre is within half a level of each of its colours).
+2. The occupied bins are converted to the clustering space (Lab or RGB): only a few thousand to a few hundred
+   thousand colours, never the whole image.
+3. :func:`pyramid`: the bins are merged into coarser levels (6 and 5 bits), each point placed at the
+   weighted mean of its members, so the coarse problem has the same centre of mass as the fine one.
+4. Several k-means++ starts run to convergence on the coarsest level; the best one is refined on the finer
+   levels (:func:`lloyd`), ending with a few steps on the 7-bit bins.
+
+Every step is plain NumPy without BLAS or threads, so the same input and seed give the same palette on any
+machine and with any number of threads. Labelling each pixel (:func:`kpalette.assign`) uses a look-up table
+over the image's exact distinct colours, so labels are exactly the nearest centres.
 """
 
 from __future__ import annotations
 
-import warnings
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.cluster import KMeans
-from sklearn.exceptions import ConvergenceWarning
 
 from .color import rgb_to_lab
 
-__all__ = ["fast_centers"]
+__all__ = ["fast_centers", "colour_table", "ColourTable", "pyramid", "kmeans_pp", "lloyd", "nearest",
+           "colour_codes"]
+
+FINE_BITS = 7
+LEVELS = (6, 5, 4)
+TOP = 3
+TOL = 1e-3
+_CHUNK = 1 << 17
 
 
-def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed: int = 42
-                 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Cluster ``(n, 3)`` uint8 pixels into at most ``k`` centres, working on distinct colours only.
+def colour_codes(pixels: NDArray[np.uint8], bits: int = 8) -> NDArray[np.uint32]:
+    """Code each pixel's colour as one integer, keeping the top ``bits`` bits of each channel.
+
+    Parameters
+    ----------
+    pixels : numpy.ndarray of shape (n, 3), dtype uint8
+    bits : int, default 8
+        1 to 8; with 8 bits the code is the exact 24-bit colour ``r << 16 | g << 8 | b``.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n,), dtype uint32
+        Codes from 0 to ``2 ** (3 * bits) - 1``.
+
+    Notes
+    -----
+    The codes are built chunk by chunk through three 256-entry tables, so no temporary array larger than a
+    chunk is made, whatever the size of the image.
+    """
+    shift = 8 - bits
+    level = np.arange(256, dtype=np.uint32) >> shift
+    t_r, t_g, t_b = level << (2 * bits), level << bits, level
+    n = len(pixels)
+    codes = np.empty(n, dtype=np.uint32)
+    tmp = np.empty(min(_CHUNK, n), dtype=np.uint32)
+    for start in range(0, n, _CHUNK):
+        part = pixels[start:start + _CHUNK]
+        out, t = codes[start:start + len(part)], tmp[:len(part)]
+        np.take(t_r, part[:, 0], out=out)
+        np.take(t_g, part[:, 1], out=t)
+        out |= t
+        np.take(t_b, part[:, 2], out=t)
+        out |= t
+    return codes
+
+
+def decode(codes: NDArray[np.integer], bits: int) -> NDArray[np.float64]:
+    """The RGB colour (0 to 255) at the centre of each bin of :func:`colour_codes`."""
+    mask = (1 << bits) - 1
+    step = 1 << (8 - bits)
+    q = np.stack([(codes >> (2 * bits)) & mask, (codes >> bits) & mask, codes & mask], axis=1)
+    return q * float(step) + (step - 1) / 2.0
+
+
+@dataclass(frozen=True)
+class ColourTable:
+    """A frame reduced to weighted colours.
+
+    Attributes
+    ----------
+    codes : numpy.ndarray of shape (m,)
+        Code of each occupied bin (see :func:`colour_codes`).
+    rgb : numpy.ndarray of shape (m, 3)
+        The colour at the centre of each bin, RGB from 0 to 255.
+    counts : numpy.ndarray of shape (m,)
+        Number of pixels in each bin.
+    bits : int
+        Bits per channel of the bins (8: exact colours).
+    """
+
+    codes: NDArray[np.intp]
+    rgb: NDArray[np.float64]
+    counts: NDArray[np.float64]
+    bits: int
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def colour_table(pixels: NDArray[np.uint8], bits: int = FINE_BITS) -> ColourTable:
+    """Count the pixels in bins of ``bits`` bits per channel: one pass over the image.
+
+    Parameters
+    ----------
+    pixels : numpy.ndarray of shape (n, 3), dtype uint8
+    bits : int, default 7
+        Bits per channel. 7 bits make bins of 2 x 2 x 2 colours, 8 bits counts exact colours (2**24 counters,
+        128 MB, so only for small images).
+
+    Returns
+    -------
+    ColourTable
+        Only the occupied bins, in code order.
+    """
+    codes = colour_codes(pixels, bits)
+    counts = np.bincount(codes, minlength=1 << (3 * bits))
+    del codes
+    occupied = np.flatnonzero(counts)
+    return ColourTable(occupied, decode(occupied, bits), counts[occupied].astype(np.float64), bits)
+
+
+def pyramid(table: ColourTable, points: NDArray[np.float64], levels: tuple[int, ...] = LEVELS
+            ) -> list[tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp]]]:
+    """Merge the table's bins into coarser bins, level by level.
+
+    Parameters
+    ----------
+    table : ColourTable
+    points : numpy.ndarray of shape (m, 3)
+        The table's colours in the clustering space.
+    levels : tuple of int
+        Bits per channel of each coarser level, finest first.
+
+    Returns
+    -------
+    list of (points, weights, parent)
+        For each level: its points (the weighted mean of their members' points), their weights (pixel
+        counts) and, for each point of the level above (finer), the index of the coarse point it belongs to.
+    """
+    out = []
+    bits, codes, pts, wts = table.bits, table.codes, points, table.counts
+    for coarse in levels:
+        shift = bits - coarse
+        mask = (1 << bits) - 1
+        r, g, b = (codes >> (2 * bits)) & mask, (codes >> bits) & mask, codes & mask
+        ccodes = ((r >> shift) << (2 * coarse)) | ((g >> shift) << coarse) | (b >> shift)
+        present = np.zeros(1 << (3 * coarse), dtype=bool)
+        present[ccodes] = True
+        uniq = np.flatnonzero(present)
+        parent = (np.cumsum(present) - 1)[ccodes]
+        w = np.bincount(parent, weights=wts)
+        p = np.stack([np.bincount(parent, weights=wts * pts[:, j]) for j in range(3)], axis=1) / w[:, None]
+        out.append((p, w, parent))
+        bits, codes, pts, wts = coarse, uniq, p, w
+    return out
+
+
+def nearest(points: NDArray[np.floating], centers: NDArray[np.float64]
+            ) -> tuple[NDArray[np.intp], NDArray[np.floating]]:
+    """Index of the nearest centre for each point, and the squared distance to it.
+
+    Parameters
+    ----------
+    points : numpy.ndarray of shape (n, 3)
+        float64, or float32 for speed (the clustering uses float32 distances; labelling pixels uses float64).
+    centers : numpy.ndarray of shape (k, 3), or (r, k, 3) for ``r`` sets of centres at once
+
+    Returns
+    -------
+    labels : numpy.ndarray of shape (n,) or (r, n)
+    sq_dist : numpy.ndarray of shape (n,) or (r, n)
+
+    Notes
+    -----
+    Uses ``|x - c|**2 = |x|**2 - 2 x.c + |c|**2`` with the dot product written out as three elementwise
+    products: no BLAS call, so the result does not depend on the number of threads.
+    """
+    c = np.asarray(centers, dtype=points.dtype)
+    single = c.ndim == 2
+    c = c.reshape(-1, c.shape[-2], 3)
+    c2 = -2.0 * c
+    d = (c * c).sum(axis=2)[:, None, :] + points[None, :, 0, None] * c2[:, None, :, 0]
+    d += points[None, :, 1, None] * c2[:, None, :, 1]
+    d += points[None, :, 2, None] * c2[:, None, :, 2]
+    labels = d.argmin(axis=2)
+    best = np.take_along_axis(d, labels[..., None], axis=2)[..., 0] + (points * points).sum(axis=1)
+    best = np.maximum(best, 0)
+    return (labels[0], best[0]) if single else (labels, best)
+
+
+def kmeans_pp(points: NDArray[np.float64], weights: NDArray[np.float64], k: int,
+              rng: np.random.Generator, runs: int = 1) -> NDArray[np.float64]:
+    """Greedy k-means++ starting centres for weighted points, for ``runs`` independent starts at once.
+
+    Each new centre is drawn with probability proportional to weight times squared distance to the
+    nearest centre so far; of ``2 + log k`` such draws the one that lowers the objective most is kept
+    (scikit-learn's greedy k-means++, with weights).
+
+    Returns
+    -------
+    numpy.ndarray of shape (runs, k, 3)
+    """
+    n = len(points)
+    trials = 2 + int(np.log(k))
+    rows = np.arange(runs)
+    centers = np.empty((runs, k, 3))
+    cum = np.cumsum(weights)
+    first = np.minimum(np.searchsorted(cum, rng.random(runs) * cum[-1], side="right"), n - 1)
+    centers[:, 0] = points[first]
+    closest = ((points[None, :, :] - points[first][:, None, :]) ** 2).sum(axis=2)   # (runs, n)
+    for c in range(1, k):
+        potential = np.cumsum(weights * closest, axis=1)                             # (runs, n)
+        total = potential[:, -1]
+        draws = rng.random((runs, trials)) * total[:, None]
+        cand = np.stack([np.searchsorted(potential[r], draws[r], side="right") for r in rows])
+        cand = np.minimum(cand, n - 1)                                               # (runs, trials)
+        d_cand = ((points[None, None, :, :] - points[cand][:, :, None, :]) ** 2).sum(axis=3)
+        d_cand = np.minimum(closest[:, None, :], d_cand)                             # (runs, trials, n)
+        best = (d_cand * weights).sum(axis=2).argmin(axis=1)
+        centers[:, c] = points[cand[rows, best]]
+        closest = d_cand[rows, best]
+    return centers
+
+
+def lloyd(points: NDArray[np.float64], weights: NDArray[np.float64], centers: NDArray[np.float64], *,
+          max_iter: int = 100, tol: float = 1e-4
+          ) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.float64], int]:
+    """Weighted Lloyd iterations, for several sets of centres at once.
+
+    Each iteration assigns every point to its nearest centre and moves each centre to the weighted mean of
+    its points.
+
+    Parameters
+    ----------
+    points : numpy.ndarray of shape (n, 3)
+    weights : numpy.ndarray of shape (n,)
+    centers : numpy.ndarray of shape (r, k, 3)
+        ``r`` sets of starting centres, run side by side (not modified).
+    max_iter : int
+    tol : float
+        Stop when no centre of any set moves by more than ``sqrt(tol)`` (in the units of the space), or no
+        label changes.
+
+    Returns
+    -------
+    centers : numpy.ndarray of shape (r, k, 3)
+    labels : numpy.ndarray of shape (r, n)
+    inertia : numpy.ndarray of shape (r,)
+        Weighted sum of squared distances to the nearest centre, for each set.
+    n_iter : int
+    """
+    centers = np.array(centers, dtype=np.float64)
+    r, k, _ = centers.shape
+    offset = (np.arange(r) * k)[:, None]
+    pts32 = points.astype(np.float32)
+    w_r = np.tile(weights, r)
+    wx_r = [np.tile(weights * points[:, j], r) for j in range(3)]
+    previous = None
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):
+        labels, _ = nearest(pts32, centers)
+        if previous is not None and np.array_equal(labels, previous):
+            break
+        previous = labels
+        flat = (labels + offset).ravel()
+        mass = np.bincount(flat, weights=w_r, minlength=r * k)
+        sums = np.stack([np.bincount(flat, weights=wx, minlength=r * k) for wx in wx_r], axis=1)
+        new = centers.reshape(-1, 3).copy()
+        filled = mass > 0
+        new[filled] = sums[filled] / mass[filled, None]   # an emptied cluster keeps its centre
+        new = new.reshape(r, k, 3)
+        shift = float(((new - centers) ** 2).sum(axis=2).max())
+        centers = new
+        if shift <= tol:
+            break
+    labels, d2 = nearest(pts32, centers)
+    return centers, labels, (d2 * weights).sum(axis=1, dtype=np.float64), n_iter
+
+
+def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed: int = 42, n_init: int = 8,
+                 polish: int = 0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Cluster ``(n, 3)`` uint8 pixels into at most ``k`` centres, working on weighted colour bins only.
 
     Parameters
     ----------
@@ -30,22 +300,41 @@ def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed:
     space : {"lab", "rgb"}
         Space of the returned centres (and of the distances).
     seed : int
-        Random seed.
+        Random seed: the same pixels and seed give the same centres.
+    n_init : int, default 8
+        Number of k-means++ starts, each run to convergence on the coarsest level.
+    polish : int, default 0
+        Extra Lloyd steps on the finest (7-bit) bins at the end; the final labelling of those bins (which
+        gives the weights) is always done.
 
     Returns
     -------
     centers : numpy.ndarray of shape (m, 3)
         ``m <= k`` centres in ``space``.
     weights : numpy.ndarray of shape (m,)
-        Number of pixels in each cluster.
+        Number of pixels in each cluster (counted per 7-bit bin).
     """
-    codes = (pixels[:, 0].astype(np.uint32) << 16) | (pixels[:, 1].astype(np.uint32) << 8) | pixels[:, 2]
-    uniq, counts = np.unique(codes, return_counts=True)
-    colours = np.stack([(uniq >> 16) & 255, (uniq >> 8) & 255, uniq & 255], axis=1)
-    points = rgb_to_lab(colours) if space == "lab" else colours.astype(np.float64)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model = KMeans(n_clusters=k, random_state=seed, n_init=4).fit(points, sample_weight=counts)
-    weights = np.bincount(model.labels_, weights=counts, minlength=k)
+    table = colour_table(np.ascontiguousarray(pixels, dtype=np.uint8))
+    points = rgb_to_lab(table.rgb) if space == "lab" else table.rgb
+    counts = table.counts
+    if len(points) <= k:
+        return points, counts
+    levels = pyramid(table, points, LEVELS)
+    rng = np.random.default_rng(seed)
+
+    # several starts on the coarsest level, where an iteration costs least, all run side by side
+    cpts, cw, _ = levels[-1]
+    source = (cpts, cw) if len(cpts) > k else (points, counts)
+    starts = kmeans_pp(*source, k, rng, runs=n_init)
+    centers, _, inertia, _ = lloyd(*source, starts)
+    order = np.argsort(inertia, kind="stable")
+    # the best few go down one level, the best of those is refined level by level down to the 7-bit bins
+    centers = centers[order[:TOP]]
+    for lpts, lw, _ in levels[-2::-1]:
+        centers, _, inertia, _ = lloyd(lpts, lw, centers, tol=TOL)
+        centers = centers[np.argsort(inertia, kind="stable")[:1]]
+    centers, labels, _, _ = lloyd(points, counts, centers, max_iter=polish, tol=TOL)
+    centers, labels = centers[0], labels[0]
+    weights = np.bincount(labels, weights=counts, minlength=len(centers))
     keep = weights > 0
-    return model.cluster_centers_[keep], weights[keep]
+    return centers[keep], weights[keep]

@@ -1,4 +1,4 @@
-"""Replace every pixel by its nearest palette colour."""
+"""Replace every pixel by its nearest palette colour, through a look-up table over the image's colours."""
 
 from __future__ import annotations
 
@@ -6,16 +6,46 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .cluster import _to_space, check_image
+from .fast import colour_codes, nearest
 from .palette import Palette
 
-__all__ = ["quantize", "assign"]
+__all__ = ["quantize", "assign", "label_table"]
+
+
+def label_table(image: object, palette: Palette) -> tuple[NDArray[np.uint32], NDArray[np.uint32], NDArray[np.intp]]:
+    """Nearest palette colour for each distinct colour of an image.
+
+    Parameters
+    ----------
+    image : array_like of shape (h, w, 3)
+    palette : Palette
+
+    Returns
+    -------
+    codes : numpy.ndarray of shape (h * w,), dtype uint32
+        Each pixel's exact 24-bit colour code ``r << 16 | g << 8 | b``.
+    distinct : numpy.ndarray of shape (m,), dtype uint32
+        The image's distinct colour codes, in increasing order.
+    labels : numpy.ndarray of shape (m,)
+        Index of the nearest palette colour (in the palette's space, float64 distances) for each of them.
+    """
+    img = check_image(image)
+    codes = colour_codes(img.reshape(-1, 3), 8)
+    present = np.zeros(1 << 24, dtype=bool)
+    present[codes] = True
+    distinct = np.flatnonzero(present).astype(np.uint32)
+    del present
+    rgb = np.stack([(distinct >> 16) & 255, (distinct >> 8) & 255, distinct & 255], axis=1).astype(np.uint8)
+    labels, _ = nearest(_to_space(rgb, palette.space), palette.centers)
+    return codes, distinct, labels
 
 
 def assign(image: object, palette: Palette) -> NDArray[np.intp]:
     """Label every pixel with the index of its nearest palette colour.
 
     Distances are measured in the palette's own space (Lab or RGB). Each distinct colour of the image is
-    compared with the palette once, then the answer is looked up for every pixel.
+    compared with the palette once; every pixel then finds its answer in a look-up table indexed by its
+    24-bit colour, so the cost grows with the number of distinct colours, not of pixels.
 
     Parameters
     ----------
@@ -28,14 +58,10 @@ def assign(image: object, palette: Palette) -> NDArray[np.intp]:
         Indices into ``palette``.
     """
     img = check_image(image)
-    flat = img.reshape(-1, 3)
-    codes = (flat[:, 0].astype(np.uint32) << 16) | (flat[:, 1].astype(np.uint32) << 8) | flat[:, 2]
-    uniq, inverse = np.unique(codes, return_inverse=True)
-    colours = np.stack([(uniq >> 16) & 255, (uniq >> 8) & 255, uniq & 255], axis=1).astype(np.uint8)
-    points = _to_space(colours, palette.space)
-    d2 = ((points[:, None, :] - palette.centers[None, :, :]) ** 2).sum(axis=2)
-    nearest = np.argmin(d2, axis=1)
-    return nearest[inverse.reshape(-1)].reshape(img.shape[:2])
+    codes, distinct, labels = label_table(img, palette)
+    lut = np.zeros(1 << 24, dtype=np.uint8 if len(palette) <= 256 else np.int32)
+    lut[distinct] = labels
+    return lut[codes].astype(np.intp).reshape(img.shape[:2])
 
 
 def quantize(image: object, palette: Palette) -> NDArray[np.uint8]:
@@ -51,4 +77,9 @@ def quantize(image: object, palette: Palette) -> NDArray[np.uint8]:
     numpy.ndarray of shape (h, w, 3), dtype uint8
         Uses only the colours of ``palette.rgb``.
     """
-    return palette.rgb[assign(image, palette)]
+    img = check_image(image)
+    codes, distinct, labels = label_table(img, palette)
+    # a table of labels (one byte per colour), then the palette's RGB for each label
+    table = np.zeros(1 << 24, dtype=np.uint8 if len(palette) <= 256 else np.int32)
+    table[distinct] = labels
+    return palette.rgb[table[codes]].reshape(img.shape)
