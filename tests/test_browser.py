@@ -28,6 +28,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+try:
+    from playwright.sync_api import Error as PlaywrightError
+except ImportError:  # the tests skip themselves (see _skip_reason)
+    PlaywrightError = Exception  # type: ignore[assignment,misc]
+
 ROOT = Path(__file__).resolve().parents[1]
 BOOK_HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html")).resolve()
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -272,7 +277,7 @@ def _visit(context, base_url: str, name: str) -> Visit:
     _watch(page, visit)
     try:
         page.goto(base_url + name, wait_until="load")
-        page.wait_for_load_state("networkidle")
+        _settle(page)
         visit.images = page.evaluate(_LOAD_IMAGES)
         visit.headings = [tuple(h) for h in page.evaluate(_HEADINGS)]
         visit.outputs = page.evaluate(_OUTPUTS)
@@ -281,15 +286,26 @@ def _visit(context, base_url: str, name: str) -> Visit:
         visit.launch = page.evaluate(_LAUNCH)
         article = page.query_selector("article.bd-article")
         visit.text = article.inner_text() if article else ""
+    except PlaywrightError as exc:  # one page that cannot be opened fails its own tests, not the whole session
+        visit.console.append(f"could not open the page: {exc}")
     finally:
         page.close()
     return visit
+
+
+def _settle(page) -> None:
+    """Give the page's scripts a moment to finish; a page that keeps the network busy is not an error here."""
+    try:
+        page.wait_for_load_state("networkidle", timeout=5_000)
+    except PlaywrightError:
+        pass
 
 
 @pytest.fixture(scope="session")
 def context(browser):
     external: list[str] = []
     ctx = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="light", reduced_motion="reduce")
+    ctx.set_default_timeout(20_000)
     _block_other_hosts(ctx, external)
     ctx.external_log = external  # type: ignore[attr-defined]
     yield ctx
@@ -355,13 +371,14 @@ def test_chapter_shows_executed_output(visits, name):
 @pytest.mark.parametrize("name", CHAPTER_PAGES)
 def test_palettes_are_also_given_as_hex_codes(visits, name):
     out = visits[name].outputs
-    # A palette is drawn when the code calls the palette plotters, or a figure says it shows one.
-    draws_palette = re.search(r"\b(show_palette|swatch)\(", out["code"]) or any(
+    # A palette is made when the code calls anything named like it (extract_palette, show_palette, swatch,
+    # a chapter's own palette_bar), or a figure says it shows one.
+    draws_palette = re.search(r"\w*(palette|swatch)\w*\(", out["code"], re.IGNORECASE) or any(
         re.search(r"\b(palette|swatch)", alt, re.IGNORECASE) for alt in out["output_alts"]
     )
     if not draws_palette:
         pytest.skip(f"{name} draws no palette")
-    assert HEX_CODE.search(visits[name].text), f"{name}: a palette is drawn but no hex code appears as text"
+    assert HEX_CODE.search(visits[name].text), f"{name}: a palette is made but no hex code appears as text"
 
 
 @pytest.mark.parametrize("name", ARTICLE_PAGES)
@@ -435,7 +452,7 @@ def test_live_code_button_asks_for_thebe_only_when_clicked(context, base_url):
     start = len(context.external_log)
     try:
         page.goto(base_url + name, wait_until="load")
-        page.wait_for_load_state("networkidle")
+        _settle(page)
         assert not context.external_log[start:], "Thebe (or anything else) loaded before the click"
         page.click(".dropdown-launch-buttons button.dropdown-toggle")
         page.click(".btn-launch-thebe")
@@ -464,7 +481,8 @@ def test_landing_page_screenshot(context, base_url, tmp_path):
     page = context.new_page()
     try:
         page.goto(base_url, wait_until="load")  # index.html redirects to the first page
-        page.wait_for_load_state("networkidle")
+        _settle(page)
+        page.wait_for_url("**/intro.html")
         assert page.url.endswith("intro.html"), page.url
         png = page.screenshot(full_page=False, animations="disabled")
     finally:
