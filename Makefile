@@ -15,7 +15,6 @@ STAMP := $(VENV)/.film-palettes-installed
 # Prefer the kernel registered inside .venv over any user-level one; keep runs deterministic.
 export JUPYTER_PREFER_ENV_PATH := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
-export MPLBACKEND := Agg
 # Only the chapters given here are re-synced (make sync CHAPTERS=chapters/05-clustering.md).
 CHAPTERS ?= $(sort $(wildcard chapters/[0-9]*.md))
 
