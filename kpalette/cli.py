@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 success, 1 the input cannot be used, 2 wrong command line.",
     )
     parser.add_argument("image", metavar="IMAGE", help="image file (JPEG, PNG, GIF, TIFF, WebP, BMP, ...)")
-    parser.add_argument("-k", "--colours", "--colors", dest="k", type=_colour_count, default=8, metavar="K",
+    parser.add_argument("-k", "--colours", dest="k", type=_colour_count, default=8, metavar="K",
                         help=f"number of colours, 1 to {MAX_K} (default: 8)")
     parser.add_argument("--space", choices=SPACES, default="lab",
                         help="where colour distances are measured (default: lab)")
