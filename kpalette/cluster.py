@@ -7,8 +7,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.exceptions import ConvergenceWarning
 
 from .color import rgb_to_lab
 from .errors import KPaletteError
@@ -127,6 +125,10 @@ def extract_palette(
     if method == "fast":
         centers, weights = fast_centers(pixels, k, space=space, seed=seed)
         return Palette(centers, weights, space).sort("share")
+
+    # scikit-learn is imported here, not at the top, so that the fast method (and the command line) start quickly
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+    from sklearn.exceptions import ConvergenceWarning
 
     data = _to_space(pixels, space)
     with warnings.catch_warnings():
