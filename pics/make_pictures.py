@@ -19,7 +19,8 @@ The pictures (file, chapter, what it shows):
 ``unrolling.gif`` (ch. 3)
     The rows of the three layers laid one after another into an (h * w, 3) table, as ``reshape(-1, 3)`` does.
 ``kmeans-at-work.gif`` (ch. 5)
-    Lloyd's algorithm on a sample of the frame's pixels in the Lab a-b plane, from a poor start to the end.
+    Lloyd's algorithm (k = 8) on 2,500 of the frame's pixels in 3-D Lab space, from a poor start until the
+    centres settle; the palette beside it.
 ``palette-grows.gif`` (ch. 8)
     The frame quantized to its k-colour palette for k = 1 to 12, with the hex codes.
 ``logo.png``, ``favicon.png``
@@ -43,7 +44,8 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.animation import FuncAnimation, PillowWriter  # noqa: E402
+from matplotlib.animation import PillowWriter  # noqa: E402
+from matplotlib.collections import PatchCollection  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle  # noqa: E402
@@ -102,13 +104,12 @@ def save_animation(fig: Figure, draw: Callable[..., None], frames: Sequence[Fram
                    dpi: float) -> int:
     """Draw every frame with ``draw(**frame.state)`` and save them as an animated GIF; returns the frame count."""
 
-    def update(i: int) -> list[Any]:
-        draw(**frames[i].state)
-        return []
-
-    anim = FuncAnimation(fig, update, frames=len(frames), init_func=lambda: [], repeat=False,
-                         cache_frame_data=False)
-    anim.save(str(path), writer=TimedPillowWriter([f.ms for f in frames]), dpi=dpi)
+    # The writer's own loop (as FuncAnimation.save runs it, but each frame is rendered once, not twice).
+    writer = TimedPillowWriter([f.ms for f in frames])
+    with writer.saving(fig, str(path), dpi):
+        for frame in frames:
+            draw(**frame.state)
+            writer.grab_frame()
     plt.close(fig)
     with Image.open(path) as im:
         n = im.n_frames
@@ -134,6 +135,12 @@ def tiny_image(image: NDArray[np.uint8], top: int, left: int, h: int, w: int, bl
     return np.rint(means).astype(np.uint8)
 
 
+def thinned_frame(scale: float) -> NDArray[np.uint8]:
+    """The rocket frame; for runs below full size (the tests) every n-th pixel only: faster, same story."""
+    step = max(1, int(round(1 / scale)))
+    return kpalette.load_image(FRAME)[::step, ::step]
+
+
 def new_canvas(width: float, height: float) -> tuple[Figure, Axes]:
     """A figure with one axes filling it, in data units of tenths of an inch (y grows upwards)."""
     fig = plt.figure(figsize=(width, height))
@@ -145,7 +152,25 @@ def reset_canvas(ax: Axes, width: float, height: float) -> None:
     ax.clear()
     ax.set_xlim(0, width * 10)
     ax.set_ylim(0, height * 10)
+    ax.set_autoscale_on(False)
     ax.set_axis_off()
+
+
+def add_rects(ax: Axes, rects: Sequence[tuple[float, float, float, float]], facecolors: Any, edgecolor: str,
+              lw: float, zorder: float) -> None:
+    """Draw many rectangles ``(x, y, width, height)`` at once (one collection is much faster than patches)."""
+    patches = [Rectangle((x, y), w, h) for x, y, w, h in rects]
+    ax.add_collection(PatchCollection(patches, facecolors=facecolors, edgecolors=edgecolor, linewidths=lw,
+                                      zorder=zorder))
+
+
+def add_cells(ax: Axes, x0: float, top: float, size: float, colours: NDArray[np.float64], zorder: float) -> None:
+    """An ``(h, w, 3)`` array of colours as a grid of square cells, its top-left corner at ``(x0, top)``."""
+    h, w = colours.shape[:2]
+    extent = (x0, x0 + w * size, top - h * size, top)
+    ax.imshow(colours, extent=extent, interpolation="nearest", aspect="auto", zorder=zorder)
+    ax.vlines(x0 + np.arange(w + 1) * size, extent[2], top, colors="black", lw=0.8, zorder=zorder)
+    ax.hlines(top - np.arange(h + 1) * size, x0, extent[1], colors="black", lw=0.8, zorder=zorder)
 
 
 def wrap(text: str, width: int) -> str:
@@ -262,15 +287,15 @@ def image_as_grid(out: Path, scale: float) -> int:
             x0, y0, s = places[c]
             colours = img / 255.0 * (1 - layered) + tints[c] * layered
             z = 2 + 3 * depth
+            add_cells(ax, x0, y0, s, colours, z)
+            hidden = pose == 2 and c > 0  # at rest, only the top row and the right columns of a back layer show
             for r in range(h):
                 for q in range(w):
-                    ax.add_patch(Rectangle((x0 + q * s, y0 - (r + 1) * s), s, s, facecolor=colours[r, q],
-                                           edgecolor="#000000", lw=0.8, zorder=z))
-                    if layered > 0.5:
+                    if layered > 0.5 and not (hidden and r > 0 and q < w - 2):
                         tone = text_colour(colours[r, q] * 255)
                         ax.text(x0 + (q + 0.5) * s, y0 - (r + 0.5) * s, str(img[r, q, c]), ha="center",
                                 va="center", fontsize=9.5 if s < 4.5 else 11, color=tone, zorder=z + 1)
-            if layered > 0.5:
+            if layered > 0.5 and pose >= 0.8:
                 name = "RGB"[c]
                 if pose <= 1.5:
                     ax.text(x0 + w * s / 2, y0 + 1.8, f"{name} layer", ha="center", va="bottom",
@@ -278,7 +303,7 @@ def image_as_grid(out: Path, scale: float) -> int:
                 else:
                     ax.text(x0 - 0.8, y0 - s / 2, name, ha="right", va="center", fontsize=18,
                             fontweight="bold", color=CHANNEL_COLOURS[name], zorder=z + 1)
-        if layered <= 0.5:
+        if pose == 0:
             x0, y0, s = places[0]
             for r in range(min(numbers, h)):
                 for q in range(w):
@@ -308,7 +333,7 @@ def image_as_grid(out: Path, scale: float) -> int:
             note="Red, green and blue brightness, each from 0 to 255 (top to bottom in each square).")))
     for i in range(1, 11):
         frames.append(Frame(110 if i < 10 else 3600, dict(
-            pose=i / 10, numbers=h, layered=min(1.0, i / 5), axes_labels=False,
+            pose=i / 10, numbers=h, layered=min(1.0, max(0.0, (i - 7) / 2)), axes_labels=False,
             title="Three layers of numbers", note=f"One {h} x {w} layer per channel: R, G and B.")))
     for i in range(1, 11):
         frames.append(Frame(110 if i < 10 else 5000, dict(
@@ -347,20 +372,19 @@ def unrolling(out: Path, scale: float) -> int:
         ax.text(48, 61.3, title, ha="center", va="center", fontsize=20, fontweight="bold", color=ACCENT)
         ax.text(48, 3.0, note, ha="center", va="center", fontsize=14, family="DejaVu Sans Mono", zorder=10)
         # the layers, with empty slots where cells have left
+        slots = [layer_cell(c, r, q) for c in range(3) for r in range(h) for q in range(w)]
+        slots += [table_cell(c, i) for c in range(3) for i in range(n)]
+        add_rects(ax, slots, "none", "#3a3a48", 0.7, 1)
         for c in range(3):
             name = "RGB"[c]
             ax.text(layer_x - 1.2, layer_y[c] - h * s / 2, name, ha="right", va="center", fontsize=20,
                     fontweight="bold", color=CHANNEL_COLOURS[name])
-            for r in range(h):
-                for q in range(w):
-                    x, y, cw, ch = layer_cell(c, r, q)
-                    ax.add_patch(Rectangle((x, y), cw, ch, facecolor="none", edgecolor="#3a3a48", lw=0.8))
-            ax.text(layer_x + w * s / 2, layer_y[c] + 0.5, "columns 0 to 4" if c == 0 else "", ha="center",
-                    va="bottom", fontsize=11, color=DIM)
+        ax.text(layer_x + w * s / 2, layer_y[0] + 0.5, f"columns 0 to {w - 1}", ha="center", va="bottom",
+                fontsize=11, color=DIM)
         for r in range(h):
             ax.text(layer_x + w * s + 1.0, layer_y[0] - (r + 0.5) * s, f"row {r}", va="center", fontsize=11,
                     color=ACCENT if r == moving else DIM)
-        # the table header and the row slots
+        # the table header
         ax.text(col_x["idx"] + 2.5, table_top + 0.8, "row", ha="center", va="bottom", fontsize=13, color=DIM)
         ax.text(col_x["swatch"] + 3.5, table_top + 0.8, "pixel", ha="center", va="bottom", fontsize=13,
                 color=DIM)
@@ -368,34 +392,33 @@ def unrolling(out: Path, scale: float) -> int:
             name = "RGB"[c]
             ax.text(col_x[c] + col_w / 2, table_top + 0.8, name, ha="center", va="bottom", fontsize=15,
                     fontweight="bold", color=CHANNEL_COLOURS[name])
-        for i in range(n):
-            for c in range(3):
-                x, y, cw, ch = table_cell(c, i)
-                ax.add_patch(Rectangle((x, y), cw, ch, facecolor="none", edgecolor="#3a3a48", lw=0.6))
         # every cell: in the layer, moving, or in the table
-        for r in range(h):
-            for q in range(w):
-                i = r * w + q
-                if r < done:
-                    where = 1.0
-                elif r == moving:
-                    where = ease(t)
-                else:
-                    where = 0.0
-                for c in range(3):
-                    tint = np.zeros(3)
-                    tint[c] = img[r, q, c]
-                    x, y, cw, ch = lerp(layer_cell(c, r, q), table_cell(c, i), where)
-                    ax.add_patch(Rectangle((x, y), cw, ch, facecolor=rgb01(tint), edgecolor="black", lw=0.6,
-                                           zorder=5 if r == moving else 3))
-                    ax.text(x + cw / 2, y + ch / 2, str(img[r, q, c]), ha="center", va="center",
-                            fontsize=10.5, color=text_colour(tint), zorder=6 if r == moving else 4)
-                if where == 1.0:
-                    _, y, _, ch = table_cell(0, i)
-                    ax.text(col_x["idx"] + 4.5, y + ch / 2, str(i), ha="right", va="center", fontsize=11,
-                            family="DejaVu Sans Mono", color=FG)
-                    ax.add_patch(Rectangle((col_x["swatch"], y + 0.2), 7.0, ch - 0.4, facecolor=rgb01(img[r, q]),
-                                           edgecolor="#555566", lw=0.6))
+        for moving_now in (False, True):
+            rects, faces, swatches, swatch_faces = [], [], [], []
+            for r in range(h):
+                if (r == moving) != moving_now:
+                    continue
+                where = 1.0 if r < done else ease(t) if r == moving else 0.0
+                for q in range(w):
+                    i = r * w + q
+                    for c in range(3):
+                        tint = np.zeros(3)
+                        tint[c] = img[r, q, c]
+                        x, y, cw, ch = lerp(layer_cell(c, r, q), table_cell(c, i), where)
+                        rects.append((x, y, cw, ch))
+                        faces.append(rgb01(tint))
+                        ax.text(x + cw / 2, y + ch / 2, str(img[r, q, c]), ha="center", va="center",
+                                fontsize=10.5, color=text_colour(tint), zorder=6 if moving_now else 4)
+                    if where == 1.0:
+                        _, y, _, ch = table_cell(0, i)
+                        ax.text(col_x["idx"] + 4.5, y + ch / 2, str(i), ha="right", va="center", fontsize=11,
+                                family="DejaVu Sans Mono", color=FG)
+                        swatches.append((col_x["swatch"], y + 0.2, 7.0, ch - 0.4))
+                        swatch_faces.append(rgb01(img[r, q]))
+            if rects:
+                add_rects(ax, rects, faces, "black", 0.6, 5 if moving_now else 3)
+            if swatches:
+                add_rects(ax, swatches, swatch_faces, "#555566", 0.6, 3)
         if 0 <= moving < h:  # the table rows this image row is heading for
             for q in range(w):
                 _, y, _, ch = table_cell(0, moving * w + q)
@@ -462,52 +485,60 @@ def kmeans_at_work(out: Path, scale: float) -> int:
     rank = np.argsort(order)
     history = [(centres[order], rank[labels]) for centres, labels in history]
 
-    fig = plt.figure(figsize=(9.6, 5.4))
     lims = [(np.percentile(lab[:, i], 0.5) - 4, np.percentile(lab[:, i], 99.5) + 4) for i in range(3)]
+
+    # the figure is set up once; each frame replaces only what changes
+    fig = plt.figure(figsize=(9.6, 5.4))
+    ax = fig.add_axes((0.0, 0.08, 0.62, 0.84), projection="3d", computed_zorder=False)
+    ax.view_init(elev=16, azim=-62)
+    ax.set_facecolor(BG)
+    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+        axis.set_pane_color((0.50, 0.50, 0.52, 1.0))
+        axis.label.set_color(FG)
+    ax.set_xlim(lims[1])
+    ax.set_ylim(lims[2])
+    ax.set_zlim(lims[0])
+    ax.set_xlabel("a (green → red)", fontsize=13, labelpad=6)
+    ax.set_ylabel("b (blue → yellow)", fontsize=13, labelpad=6)
+    ax.set_zlabel("L (lightness)", fontsize=13, labelpad=2)
+    ax.tick_params(colors=DIM, labelsize=10)
+    strip = fig.add_axes((0.64, 0.08, 0.34, 0.78))
+    strip.set_xlim(0, 1)
+    strip.set_ylim(k, 0)
+    strip.set_autoscale_on(False)
+    strip.set_axis_off()
+    fig.text(0.64, 0.875, "palette (share of pixels)", fontsize=14, color=DIM, va="bottom")
+    title_text = fig.text(0.03, 0.955, "", fontsize=20, fontweight="bold", color=ACCENT, va="top")
+    note_text = fig.text(0.03, 0.025, "", fontsize=14, color=FG, va="bottom")
+    changing: list[Any] = []
 
     def draw(step: int, phase: str, title: str, note: str) -> None:
         """``phase``: "data" (own colours), "assign" (colours of the nearest centre) or "update"."""
-        fig.clear()
+        for artist in changing:
+            artist.remove()
+        changing.clear()
+        title_text.set_text(title)
+        note_text.set_text(note)
         centres, labels = history[step]
         shown = history[min(step + 1, n_iter)][0] if phase == "update" else centres
-        centre_rgb = kpalette.lab_to_rgb(centres)
-        ax = fig.add_axes((0.0, 0.08, 0.62, 0.84), projection="3d", computed_zorder=False)
-        ax.view_init(elev=16, azim=-62)
-        ax.set_facecolor(BG)
-        for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
-            axis.set_pane_color((0.50, 0.50, 0.52, 1.0))
-            axis.label.set_color(FG)
-        dots = sample / 255.0 if phase == "data" else centre_rgb[labels] / 255.0
-        ax.scatter(lab[:, 1], lab[:, 2], lab[:, 0], s=7, c=dots, linewidths=0, depthshade=False, zorder=1)
+        dots = sample / 255.0 if phase == "data" else kpalette.lab_to_rgb(centres)[labels] / 255.0
+        changing.append(ax.scatter(lab[:, 1], lab[:, 2], lab[:, 0], s=7, c=dots, linewidths=0, depthshade=False,
+                                   zorder=1))
         trail = np.array([hist[0] for hist in history[: step + 1]] + ([shown] if phase == "update" else []))
         for j in range(k):
-            ax.plot(trail[:, j, 1], trail[:, j, 2], trail[:, j, 0], color="white", lw=1.4, zorder=4)
-        ax.scatter(shown[:, 1], shown[:, 2], shown[:, 0], s=230, c=kpalette.lab_to_rgb(shown) / 255.0,
-                   edgecolors="white", linewidths=2.5, depthshade=False, zorder=5)
-        ax.set_xlim(lims[1])
-        ax.set_ylim(lims[2])
-        ax.set_zlim(lims[0])
-        ax.set_xlabel("a (green → red)", fontsize=13, labelpad=6)
-        ax.set_ylabel("b (blue → yellow)", fontsize=13, labelpad=6)
-        ax.set_zlabel("L (lightness)", fontsize=13, labelpad=2)
-        ax.tick_params(colors=DIM, labelsize=10)
-        fig.text(0.03, 0.955, title, fontsize=20, fontweight="bold", color=ACCENT, va="top")
-        fig.text(0.03, 0.025, note, fontsize=14, color=FG, va="bottom")
+            changing.extend(ax.plot(trail[:, j, 1], trail[:, j, 2], trail[:, j, 0], color="white", lw=1.4,
+                                    zorder=4))
+        rgb_now = kpalette.lab_to_rgb(shown)
+        changing.append(ax.scatter(shown[:, 1], shown[:, 2], shown[:, 0], s=230, c=rgb_now / 255.0,
+                                   edgecolors="white", linewidths=2.5, depthshade=False, zorder=5))
         # the palette: one swatch per centre, in a fixed order so each can be followed
         shares = np.bincount(labels, minlength=k) / len(labels)
-        rgb_now = kpalette.lab_to_rgb(shown)
-        codes = kpalette.to_hex(rgb_now)
-        fig.text(0.64, 0.86, "palette (share of pixels)", fontsize=14, color=DIM, va="bottom")
-        for j in range(k):
-            y = 0.78 - j * 0.088
-            sw = fig.add_axes((0.64, y, 0.12, 0.075))
-            sw.set_facecolor(rgb01(rgb_now[j]))
-            sw.set_xticks([])
-            sw.set_yticks([])
-            for spine in sw.spines.values():
-                spine.set_color("#666677")
-            fig.text(0.78, y + 0.0375, f"{codes[j]}  {shares[j]:4.0%}", fontsize=14, va="center",
-                     family="DejaVu Sans Mono", color=FG)
+        rects = [(0.0, j + 0.07, 0.36, 0.86) for j in range(k)]
+        add_rects(strip, rects, rgb_now / 255.0, "#666677", 0.8, 2)
+        changing.append(strip.collections[-1])
+        for j, code in enumerate(kpalette.to_hex(rgb_now)):
+            changing.append(strip.text(0.41, j + 0.5, f"{code}  {shares[j]:4.0%}", fontsize=14, va="center",
+                                       family="DejaVu Sans Mono", color=FG))
 
     pts = f"{len(lab):,} pixels of the rocket frame in Lab"
     frames = [Frame(3000, dict(step=0, phase="data", title="k-means at work, k = 8: the start",
@@ -528,9 +559,7 @@ def kmeans_at_work(out: Path, scale: float) -> int:
 
 def palette_grows(out: Path, scale: float) -> int:
     """The frame quantized to its k-colour palette, k = 1 to 12, with the palette's hex codes."""
-    image = kpalette.load_image(FRAME)
-    step = max(1, int(round(1 / scale)))  # smaller runs (tests) cluster a thinned frame: faster, same story
-    image = image[::step, ::step]
+    image = thinned_frame(scale)
     ks = list(range(1, 13))
     results = []
     for k in ks:
@@ -600,7 +629,7 @@ def logo_and_favicon(out: Path, scale: float) -> int:
     The frame's five colours are muted night tones; for an icon they are made bolder (chroma doubled)
     and spread over a range of lightness, so each swatch stands out on the dark film.
     """
-    palette = kpalette.extract_palette(kpalette.load_image(FRAME), k=5, method="minibatch")
+    palette = kpalette.extract_palette(thinned_frame(scale), k=5, method="minibatch")
     lab = palette.lab.copy()
     lab[:, 0] = np.linspace(38, 82, len(lab))[np.argsort(np.argsort(lab[:, 0]))]
     lab[:, 1:] *= 2.0
