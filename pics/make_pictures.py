@@ -227,15 +227,16 @@ def screen_to_pixel(out: Path, scale: float) -> int:
                 ax.text(px + (c * 4 + 1.5) / cell, py + 1.08, f"{name}\n{value[c]}", ha="center", va="top",
                         color=CHANNEL_COLOURS[name], fontsize=17, fontweight="bold",
                         bbox=dict(boxstyle="round,pad=0.2", facecolor=BG, edgecolor="none"))
-        fig.text(0.56, 0.9, title, fontsize=20, fontweight="bold", va="top", color=ACCENT)
-        fig.text(0.56, 0.76, wrap(body, 30), fontsize=17, va="top", linespacing=1.5)
+        fig.text(0.545, 0.9, title, fontsize=19, fontweight="bold", va="top", color=ACCENT)
+        fig.text(0.545, 0.76, wrap(body, 30), fontsize=17, va="top", linespacing=1.5)
 
     frames = [
         Frame(2600, dict(width=2.3, blend=0.0, label=False, title="A screen, very close up",
                          body="Each pixel is made of three tiny lights: a red, a green and a blue sub-pixel.")),
         Frame(3400, dict(width=2.3, blend=0.0, label=True, title="One pixel = three numbers",
                          body=f"How bright each light shines is one number from 0 to 255. This pixel is "
-                              f"R = {value[0]}, G = {value[1]}, B = {value[2]}.")),
+                              f"R\u00a0=\u00a0{value[0]}, G\u00a0=\u00a0{value[1]}, "
+                              f"B\u00a0=\u00a0{value[2]}.")),
     ]
     n_zoom = 26
     for i in range(n_zoom):
