@@ -149,12 +149,12 @@ class Visit:
     external: list[str] = field(default_factory=list)  # requests to other hosts (all blocked)
     failed: list[str] = field(default_factory=list)  # local requests that failed, or answered 4xx/5xx
     console: list[str] = field(default_factory=list)  # console errors and uncaught exceptions
-    images: list[dict] = field(default_factory=list)  # src, alt, naturalWidth of every <img>
-    headings: list[tuple[int, str]] = field(default_factory=list)  # (level, text) in the article
-    outputs: dict = field(default_factory=dict)  # executed output found in the page
+    images: list[dict] = field(repr=False, default_factory=list)  # src, alt, naturalWidth of every <img>
+    headings: list[tuple[int, str]] = field(repr=False, default_factory=list)  # (level, text) in the article
+    outputs: dict = field(repr=False, default_factory=dict)  # executed output found in the page
     contrast: list[dict] = field(default_factory=list)  # text elements below 4.5:1
-    launch: list[str] = field(default_factory=list)  # hrefs of the launch, source and download buttons
-    text: str = ""  # the article's visible text
+    launch: list[str] = field(repr=False, default_factory=list)  # hrefs of the launch, source and download buttons
+    text: str = field(default="", repr=False)  # the article's visible text
 
 
 def _is_optional(url: str) -> bool:
@@ -363,6 +363,7 @@ def test_headings_nest(visits, name):
 @pytest.mark.parametrize("name", CHAPTER_PAGES)
 def test_chapter_shows_executed_output(visits, name):
     out = visits[name].outputs
+    assert out, f"{name}: the page could not be read: {visits[name].console}"
     assert out["cells"] > 0, f"{name}: no code cells"
     assert out["images"] + out["texts"] > 0, f"{name}: {out['cells']} code cells but no executed output"
     assert "Traceback" not in out["output_text"], f"{name}: a cell shows an error"
