@@ -7,20 +7,22 @@ This module builds that weighted table in one pass over the pixels and runs k-me
 
 1. :func:`colour_table`: one pass over the pixels counts them in bins of ``bits`` bits per channel
    (7 bits: 2 x 2 x 2 colours per bin, so a bin's centre is within half a level of each of its colours).
-2. The occupied bins are converted to the clustering space (Lab or RGB): only a few thousand to a few hundred
+2. The occupied bins are converted to the clustering space (Lab or RGB): a few thousand to a few hundred
    thousand colours, never the whole image.
-3. :func:`pyramid`: the bins are merged into coarser levels (6 and 5 bits), each point placed at the
-   weighted mean of its members, so the coarse problem has the same centre of mass as the fine one.
-4. Several k-means++ starts run to convergence on the coarsest level; the best one is refined on the finer
-   levels (:func:`lloyd`), ending with a few steps on the 7-bit bins.
+3. :func:`pyramid`: the bins are merged into coarser levels (6, 5 and 4 bits), each point placed at the
+   weighted mean of its members, so each level is the same problem in less detail.
+4. Ten k-means++ starts (:func:`kmeans_pp`) run side by side to convergence on the coarsest level
+   (:func:`lloyd`); the best three are refined on the 5-bit level, the best of those on the 6-bit level, and
+   the 7-bit bins are then given to their nearest centres, which gives each centre's pixel count.
 
-Every step is plain NumPy without BLAS or threads, so the same input and seed give the same palette on any
+The clustering is plain NumPy without BLAS calls or threads, so the same input and seed give the same palette on any
 machine and with any number of threads. Labelling each pixel (:func:`kpalette.assign`) uses a look-up table
 over the image's exact distinct colours, so labels are exactly the nearest centres.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,13 +31,14 @@ from numpy.typing import NDArray
 from .color import rgb_to_lab
 
 __all__ = ["fast_centers", "colour_table", "ColourTable", "pyramid", "kmeans_pp", "lloyd", "nearest",
-           "colour_codes"]
+           "colour_codes", "FINE_BITS", "LEVELS"]
 
 FINE_BITS = 7
 LEVELS = (6, 5, 4)
 TOP = 3
 TOL = 1e-3
 _CHUNK = 1 << 17
+_PARALLEL = 1 << 21  # images with at least this many pixels are counted by two threads
 
 
 def colour_codes(pixels: NDArray[np.uint8], bits: int = 8) -> NDArray[np.uint32]:
@@ -50,28 +53,49 @@ def colour_codes(pixels: NDArray[np.uint8], bits: int = 8) -> NDArray[np.uint32]
     Returns
     -------
     numpy.ndarray of shape (n,), dtype uint32
-        Codes from 0 to ``2 ** (3 * bits) - 1``.
+        ``(r >> (8 - bits)) << 2 * bits | (g >> (8 - bits)) << bits | b >> (8 - bits)``, from 0 to
+        ``2 ** (3 * bits) - 1``.
 
     Notes
     -----
-    The codes are built chunk by chunk through three 256-entry tables, so no temporary array larger than a
-    chunk is made, whatever the size of the image.
+    Each pixel's three bytes (and the next pixel's first byte) are read at once as one little-endian 32-bit
+    word, ``r | g << 8 | b << 16 | ...``; masks and shifts then move the kept bits into place. The work is
+    done chunk by chunk in small reused buffers, so no temporary array larger than a chunk is made.
     """
-    shift = 8 - bits
-    level = np.arange(256, dtype=np.uint32) >> shift
-    t_r, t_g, t_b = level << (2 * bits), level << bits, level
-    n = len(pixels)
+    px = np.ascontiguousarray(pixels, dtype=np.uint8).reshape(-1, 3)
+    n = len(px)
     codes = np.empty(n, dtype=np.uint32)
-    tmp = np.empty(min(_CHUNK, n), dtype=np.uint32)
-    for start in range(0, n, _CHUNK):
-        part = pixels[start:start + _CHUNK]
-        out, t = codes[start:start + len(part)], tmp[:len(part)]
-        np.take(t_r, part[:, 0], out=out)
-        np.take(t_g, part[:, 1], out=t)
-        out |= t
-        np.take(t_b, part[:, 2], out=t)
-        out |= t
+    if n == 0:
+        return codes
+    drop = 8 - bits
+    keep = (0xFF << drop) & 0xFF
+    mask = np.uint32(keep | keep << 8 | keep << 16)
+    g_field = np.uint32(((1 << bits) - 1) << bits)
+    words = np.ndarray(shape=(n - 1,), dtype="<u4", buffer=px, strides=(3,))
+    t = np.empty(min(_CHUNK, n), dtype=np.uint32)
+    u = np.empty_like(t)
+    for start in range(0, n - 1, _CHUNK):
+        w = words[start:start + _CHUNK]
+        out, tt, uu = codes[start:start + len(w)], t[:len(w)], u[:len(w)]
+        np.bitwise_and(w, mask, out=tt)              # r, g, b with their low bits cleared
+        np.bitwise_and(tt, np.uint32(0xFF), out=out)  # r ...
+        if 2 * bits >= drop:                          # ... to the top field
+            np.left_shift(out, np.uint32(2 * bits - drop), out=out)
+        else:
+            np.right_shift(out, np.uint32(drop - 2 * bits), out=out)
+        np.right_shift(tt, np.uint32(8 + drop - bits), out=uu)  # g to the middle field
+        np.bitwise_and(uu, g_field, out=uu)
+        out |= uu
+        np.right_shift(tt, np.uint32(16 + drop), out=uu)        # b to the bottom field
+        out |= uu
+    r, g, b = (int(v) >> drop for v in px[-1])  # the last pixel has no byte after it to read
+    codes[-1] = (r << 2 * bits) | (g << bits) | b
     return codes
+
+
+def _count(pixels: NDArray[np.uint8], bits: int) -> NDArray[np.intp]:
+    """Pixel counts of all ``2 ** (3 * bits)`` bins."""
+    return np.bincount(colour_codes(pixels, bits), minlength=1 << (3 * bits))
 
 
 def decode(codes: NDArray[np.integer], bits: int) -> NDArray[np.float64]:
@@ -122,9 +146,15 @@ def colour_table(pixels: NDArray[np.uint8], bits: int = FINE_BITS) -> ColourTabl
     ColourTable
         Only the occupied bins, in code order.
     """
-    codes = colour_codes(pixels, bits)
-    counts = np.bincount(codes, minlength=1 << (3 * bits))
-    del codes
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint8).reshape(-1, 3)
+    if len(pixels) >= _PARALLEL:
+        # two halves counted at once (NumPy releases the GIL); integer counts add up exactly, in any order
+        half = len(pixels) // 2
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            a, b = pool.map(_count, (pixels[:half], pixels[half:]), (bits, bits))
+        counts = a + b
+    else:
+        counts = _count(pixels, bits)
     occupied = np.flatnonzero(counts)
     return ColourTable(occupied, decode(occupied, bits), counts[occupied].astype(np.float64), bits)
 
@@ -193,7 +223,7 @@ def nearest(points: NDArray[np.floating], centers: NDArray[np.float64]
     d += points[None, :, 1, None] * c2[:, None, :, 1]
     d += points[None, :, 2, None] * c2[:, None, :, 2]
     labels = d.argmin(axis=2)
-    best = np.take_along_axis(d, labels[..., None], axis=2)[..., 0] + (points * points).sum(axis=1)
+    best = d.min(axis=2) + (points * points).sum(axis=1)
     best = np.maximum(best, 0)
     return (labels[0], best[0]) if single else (labels, best)
 
@@ -287,7 +317,7 @@ def lloyd(points: NDArray[np.float64], weights: NDArray[np.float64], centers: ND
     return centers, labels, (d2 * weights).sum(axis=1, dtype=np.float64), n_iter
 
 
-def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed: int = 42, n_init: int = 8,
+def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed: int = 42, n_init: int = 10,
                  polish: int = 0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Cluster ``(n, 3)`` uint8 pixels into at most ``k`` centres, working on weighted colour bins only.
 
@@ -301,7 +331,7 @@ def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed:
         Space of the returned centres (and of the distances).
     seed : int
         Random seed: the same pixels and seed give the same centres.
-    n_init : int, default 8
+    n_init : int, default 10
         Number of k-means++ starts, each run to convergence on the coarsest level.
     polish : int, default 0
         Extra Lloyd steps on the finest (7-bit) bins at the end; the final labelling of those bins (which
