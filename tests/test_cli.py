@@ -54,11 +54,11 @@ def test_text_table_by_default(frame: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_json_is_the_documented_document(frame: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([str(frame), "-k", "4", "--format", "json", "--method", "minibatch", "--seed", "3"]) == 0
+    assert main([str(frame), "-k", "4", "--format", "json", "--space", "rgb", "--seed", "3"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    expected = kpalette.extract_palette(kpalette.load_image(frame), 4, method="minibatch", seed=3)
+    expected = kpalette.extract_palette(kpalette.load_image(frame), 4, space="rgb", seed=3)
     assert {k: doc[k] for k in ("image", "k", "space", "method", "seed")} == {
-        "image": str(frame), "k": 4, "space": "lab", "method": "minibatch", "seed": 3}
+        "image": str(frame), "k": 4, "space": "rgb", "method": "fast", "seed": 3}
     assert doc["colors"] == expected.to_dict()
 
 
