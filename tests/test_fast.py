@@ -65,8 +65,10 @@ def test_shares_match_the_labels(rocket: np.ndarray) -> None:
     palette = kpalette.extract_palette(rocket, 8)
     labels = kpalette.assign(rocket, palette)
     shares = np.bincount(labels.ravel(), minlength=len(palette)) / labels.size
-    # the fast method counts shares per 7-bit bin, so they may differ from exact labels by a little
-    np.testing.assert_allclose(palette.proportions, shares, atol=2e-3)
+    # the fast method counts shares per 7-bit bin (a bin on a border goes whole to one side), so they may
+    # differ from the exact labels' shares, but by less than a percentage point
+    np.testing.assert_allclose(palette.proportions, shares, atol=1e-2)
+    assert np.all(np.diff(palette.proportions) <= 0)
 
 
 def test_same_input_and_seed_give_the_same_palette(rocket: np.ndarray) -> None:
@@ -123,7 +125,8 @@ def test_fewer_colours_than_k_come_back_as_they_are() -> None:
 
 
 def test_no_float_copy_of_the_whole_image(rocket: np.ndarray) -> None:
-    big = np.asarray(Image.fromarray(rocket).resize((1800, 1200), Image.Resampling.BICUBIC))
+    # the frame size of the issue, 2400 x 3600: a float64 copy alone would take 207 MB
+    big = np.asarray(Image.fromarray(rocket).resize((3600, 2400), Image.Resampling.BICUBIC))
     pixels = big.reshape(-1, 3)
     tracemalloc.start()
     fast_centers(pixels, 8)
