@@ -486,6 +486,8 @@ def test_landing_page_screenshot(context, base_url, tmp_path):
         page.wait_for_url("**/intro.html")
         fields = page.locator(".search-button-field").evaluate_all("els => els.filter(e => e.offsetParent).length")
         assert fields == 1, f"{fields} search fields on the landing page (one is enough)"
+        icon = page.eval_on_selector('link[rel="icon"]', "link => link.href")
+        assert context.request.get(icon).headers["content-type"] == "image/png", f"no favicon at {icon}"
         png = page.screenshot(full_page=False, animations="disabled")
     finally:
         page.close()
