@@ -9,7 +9,7 @@ import nbformat
 import pytest
 import yaml
 
-from conftest import CHAPTERS, ROOT
+from conftest import CHAPTERS, PAIRED, ROOT
 
 
 def cells(nb: nbformat.NotebookNode) -> list[tuple[str, str, list[str]]]:
@@ -20,7 +20,7 @@ def test_there_are_chapters() -> None:
     assert len(CHAPTERS) >= 6
 
 
-@pytest.mark.parametrize("md", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("md", PAIRED, ids=lambda p: p.stem)
 def test_md_and_ipynb_hold_the_same_cells(md: Path) -> None:
     ipynb = md.with_suffix(".ipynb")
     assert ipynb.exists(), f"{ipynb.name} is missing: run make sync"
@@ -29,7 +29,7 @@ def test_md_and_ipynb_hold_the_same_cells(md: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("md", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("md", PAIRED, ids=lambda p: p.stem)
 def test_ipynb_is_executed_in_order(md: Path) -> None:
     nb = nbformat.read(md.with_suffix(".ipynb"), as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
