@@ -213,19 +213,37 @@ def nearest(points: NDArray[np.floating], centers: NDArray[np.float64]
     Notes
     -----
     Uses ``|x - c|**2 = |x|**2 - 2 x.c + |c|**2`` with the dot product written out as three elementwise
-    products: no BLAS call, so the result does not depend on the number of threads.
+    products: no BLAS call, so the result does not depend on the number of threads. Ties go to the lower index.
     """
-    c = np.asarray(centers, dtype=points.dtype)
-    single = c.ndim == 2
-    c = c.reshape(-1, c.shape[-2], 3)
+    cols = np.ascontiguousarray(points.T)
+    labels, best = _nearest(cols, _sq_norms(cols), np.asarray(centers))
+    return (labels[0], best[0]) if np.ndim(centers) == 2 else (labels, best)
+
+
+def _sq_norms(cols: NDArray[np.floating]) -> NDArray[np.floating]:
+    """``|x|**2`` for points given as three rows of coordinates."""
+    return cols[0] * cols[0] + cols[1] * cols[1] + cols[2] * cols[2]
+
+
+def _nearest(cols: NDArray[np.floating], sq_norms: NDArray[np.floating], centers: NDArray[np.float64]
+             ) -> tuple[NDArray[np.intp], NDArray[np.floating]]:
+    """:func:`nearest` for points given as three contiguous rows of coordinates, shape (3, n)."""
+    c = centers.astype(cols.dtype).reshape(-1, centers.shape[-2], 3)
+    r, k, _ = c.shape
     c2 = -2.0 * c
-    d = (c * c).sum(axis=2)[:, None, :] + points[None, :, 0, None] * c2[:, None, :, 0]
-    d += points[None, :, 1, None] * c2[:, None, :, 1]
-    d += points[None, :, 2, None] * c2[:, None, :, 2]
-    labels = d.argmin(axis=2)
-    best = d.min(axis=2) + (points * points).sum(axis=1)
-    best = np.maximum(best, 0)
-    return (labels[0], best[0]) if single else (labels, best)
+    d = (c * c).sum(axis=2)[:, :, None] + cols[0] * c2[:, :, 0, None]   # (r, k, n): one row per centre
+    d += cols[1] * c2[:, :, 1, None]
+    d += cols[2] * c2[:, :, 2, None]
+    best = d[:, 0].copy()
+    labels = np.zeros(best.shape, dtype=np.intp)
+    closer = np.empty(best.shape, dtype=bool)
+    for j in range(1, k):
+        np.less(d[:, j], best, out=closer)
+        np.copyto(best, d[:, j], where=closer)
+        labels[closer] = j
+    best += sq_norms
+    np.maximum(best, 0, out=best)
+    return labels, best
 
 
 def kmeans_pp(points: NDArray[np.float64], weights: NDArray[np.float64], k: int,
@@ -292,13 +310,14 @@ def lloyd(points: NDArray[np.float64], weights: NDArray[np.float64], centers: ND
     centers = np.array(centers, dtype=np.float64)
     r, k, _ = centers.shape
     offset = (np.arange(r) * k)[:, None]
-    pts32 = points.astype(np.float32)
+    cols = np.ascontiguousarray(points.T, dtype=np.float32)
+    sq_norms = _sq_norms(cols)
     w_r = np.tile(weights, r)
     wx_r = [np.tile(weights * points[:, j], r) for j in range(3)]
     previous = None
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        labels, _ = nearest(pts32, centers)
+        labels, _ = _nearest(cols, sq_norms, centers)
         if previous is not None and np.array_equal(labels, previous):
             break
         previous = labels
@@ -313,7 +332,7 @@ def lloyd(points: NDArray[np.float64], weights: NDArray[np.float64], centers: ND
         centers = new
         if shift <= tol:
             break
-    labels, d2 = nearest(pts32, centers)
+    labels, d2 = _nearest(cols, sq_norms, centers)
     return centers, labels, (d2 * weights).sum(axis=1, dtype=np.float64), n_iter
 
 
@@ -344,13 +363,24 @@ def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed:
     weights : numpy.ndarray of shape (m,)
         Number of pixels in each cluster (counted per 7-bit bin).
     """
-    table = colour_table(np.ascontiguousarray(pixels, dtype=np.uint8))
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint8).reshape(-1, 3)
+    table = colour_table(pixels)
+    rng = np.random.default_rng(seed)
+    if len(table) <= k:
+        # so few colours that bins could merge some of them: use the exact colours (there are few)
+        uniq, n_each = np.unique(colour_codes(pixels, 8), return_counts=True)
+        exact_rgb = decode(uniq, 8)
+        points = rgb_to_lab(exact_rgb) if space == "lab" else exact_rgb
+        counts = n_each.astype(np.float64)
+        if len(points) <= k:
+            return points, counts
+        centers, labels, inertia, _ = lloyd(points, counts, kmeans_pp(points, counts, k, rng, runs=n_init))
+        best = int(np.argmin(inertia))
+        weights = np.bincount(labels[best], weights=counts, minlength=k)
+        return centers[best][weights > 0], weights[weights > 0]
     points = rgb_to_lab(table.rgb) if space == "lab" else table.rgb
     counts = table.counts
-    if len(points) <= k:
-        return points, counts
     levels = pyramid(table, points, LEVELS)
-    rng = np.random.default_rng(seed)
 
     # several starts on the coarsest level, where an iteration costs least, all run side by side
     cpts, cw, _ = levels[-1]

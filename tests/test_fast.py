@@ -124,6 +124,18 @@ def test_fewer_colours_than_k_come_back_as_they_are() -> None:
     assert len(centers) == 2 and weights.sum() == 100
 
 
+def test_colours_that_share_bins_are_clustered_exactly() -> None:
+    # 16 distinct colours but only 2 bins of 7 bits: the bins would hide colours, so exact colours are used
+    levels = np.array([[r, g, b] for r in (100, 101) for g in (50, 51) for b in (20, 21)], dtype=np.uint8)
+    pixels = np.concatenate([levels, levels + np.uint8(100)]).repeat(5, axis=0)
+    centers, weights = fast_centers(pixels, 3, space="rgb")
+    assert len(centers) == 3 and weights.sum() == len(pixels)
+    # a converged k-means of the exact pixels: each centre is the mean of the pixels nearest to it
+    labels, _ = nearest(pixels.astype(np.float64), centers)
+    for j in range(3):
+        np.testing.assert_allclose(centers[j], pixels[labels == j].mean(axis=0))
+
+
 def test_no_float_copy_of_the_whole_image(rocket: np.ndarray) -> None:
     # the frame size of the issue, 2400 x 3600: a float64 copy alone would take 207 MB
     big = np.asarray(Image.fromarray(rocket).resize((3600, 2400), Image.Resampling.BICUBIC))
