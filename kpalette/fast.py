@@ -246,6 +246,17 @@ def _nearest(cols: NDArray[np.floating], sq_norms: NDArray[np.floating], centers
     return labels, best
 
 
+def _sq_dist(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Squared distances between broadcast points ``a`` and ``b`` (last axis: the 3 coordinates).
+
+    Written out coordinate by coordinate: a reduction over an axis of length 3 is slow in NumPy.
+    """
+    d0 = a[..., 0] - b[..., 0]
+    d1 = a[..., 1] - b[..., 1]
+    d2 = a[..., 2] - b[..., 2]
+    return d0 * d0 + d1 * d1 + d2 * d2
+
+
 def kmeans_pp(points: NDArray[np.float64], weights: NDArray[np.float64], k: int,
               rng: np.random.Generator, runs: int = 1) -> NDArray[np.float64]:
     """Greedy k-means++ starting centres for weighted points, for ``runs`` independent starts at once.
@@ -265,14 +276,14 @@ def kmeans_pp(points: NDArray[np.float64], weights: NDArray[np.float64], k: int,
     cum = np.cumsum(weights)
     first = np.minimum(np.searchsorted(cum, rng.random(runs) * cum[-1], side="right"), n - 1)
     centers[:, 0] = points[first]
-    closest = ((points[None, :, :] - points[first][:, None, :]) ** 2).sum(axis=2)   # (runs, n)
+    closest = _sq_dist(points[None, :, :], points[first][:, None, :])               # (runs, n)
     for c in range(1, k):
         potential = np.cumsum(weights * closest, axis=1)                             # (runs, n)
         total = potential[:, -1]
         draws = rng.random((runs, trials)) * total[:, None]
         cand = np.stack([np.searchsorted(potential[r], draws[r], side="right") for r in rows])
         cand = np.minimum(cand, n - 1)                                               # (runs, trials)
-        d_cand = ((points[None, None, :, :] - points[cand][:, :, None, :]) ** 2).sum(axis=3)
+        d_cand = _sq_dist(points[None, None, :, :], points[cand][:, :, None, :])
         d_cand = np.minimum(closest[:, None, :], d_cand)                             # (runs, trials, n)
         best = (d_cand * weights).sum(axis=2).argmin(axis=1)
         centers[:, c] = points[cand[rows, best]]
