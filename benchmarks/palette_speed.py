@@ -329,7 +329,8 @@ def summary(rows: list[dict]) -> None:
     if small:
         worst = max(by[n, "fast"]["seconds"] for n in small)
         worst_cpu = max(by[n, "fast"]["cpu_seconds"] for n in small)
-        typical = [by[n, "fast"]["seconds"] for n in small if by[n, "fast"]["height"] * by[n, "fast"]["width"] < 400_000]
+        typical = [by[n, "fast"]["seconds"] for n in small
+                   if by[n, "fast"]["height"] * by[n, "fast"]["width"] < 400_000]
         print(f"small photos: slowest fast palette {worst * 1000:.1f} ms wall ({worst_cpu * 1000:.1f} ms CPU); "
               f"photos up to 400,000 pixels: median {np.median(typical) * 1000:.1f} ms")
         for other in ("kmeans_all", "reference", "pil_mediancut", "pil_octree"):
