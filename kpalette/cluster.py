@@ -117,14 +117,15 @@ def extract_palette(
         raise KPaletteError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     pixels = pixels_of(img, mask)
 
+    if method == "fast":
+        # fast_centers handles an image with k or fewer distinct colours exactly on its own
+        centers, weights = fast_centers(pixels, k, space=space, seed=seed)
+        return Palette(centers, weights, space).sort("share")
+
     colours, counts = _distinct(pixels)
     if len(colours) <= k:
         # nothing to cluster: every distinct colour is its own centre
         return Palette(_to_space(colours, space), counts, space).sort("share")
-
-    if method == "fast":
-        centers, weights = fast_centers(pixels, k, space=space, seed=seed)
-        return Palette(centers, weights, space).sort("share")
 
     # scikit-learn is imported here, not at the top, so that the fast method (and the command line) start quickly
     from sklearn.cluster import KMeans, MiniBatchKMeans
