@@ -15,6 +15,9 @@ STAMP := $(VENV)/.film-palettes-installed
 # Prefer the kernel registered inside .venv over any user-level one; keep runs deterministic.
 export JUPYTER_PREFER_ENV_PATH := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# One BLAS/OpenMP thread per kernel: two notebooks run side by side on a 2-core machine, and stored outputs,
+# nbval and the book build all see the same arithmetic.
+export OMP_NUM_THREADS ?= 1
 # The paired notebooks: every chapter, the landing page and the teacher's guide. make sync re-syncs only
 # the ones given here: make sync CHAPTERS=chapters/05-clustering.md
 CHAPTERS ?= intro.md teachers-guide.md $(sort $(wildcard chapters/[0-9]*.md))
