@@ -40,6 +40,14 @@ def label_table(image: object, palette: Palette) -> tuple[NDArray[np.uint32], ND
     return codes, distinct, labels
 
 
+def _pixel_labels(img: NDArray[np.uint8], palette: Palette) -> NDArray[np.uint8] | NDArray[np.int32]:
+    """Each pixel's label, flat, through a table indexed by 24-bit colour (one byte per entry when k <= 256)."""
+    codes, distinct, labels = label_table(img, palette)
+    table = np.zeros(1 << 24, dtype=np.uint8 if len(palette) <= 256 else np.int32)
+    table[distinct] = labels
+    return table[codes]
+
+
 def assign(image: object, palette: Palette) -> NDArray[np.intp]:
     """Label every pixel with the index of its nearest palette colour.
 
@@ -58,10 +66,7 @@ def assign(image: object, palette: Palette) -> NDArray[np.intp]:
         Indices into ``palette``.
     """
     img = check_image(image)
-    codes, distinct, labels = label_table(img, palette)
-    lut = np.zeros(1 << 24, dtype=np.uint8 if len(palette) <= 256 else np.int32)
-    lut[distinct] = labels
-    return lut[codes].astype(np.intp).reshape(img.shape[:2])
+    return _pixel_labels(img, palette).astype(np.intp).reshape(img.shape[:2])
 
 
 def quantize(image: object, palette: Palette) -> NDArray[np.uint8]:
@@ -78,8 +83,4 @@ def quantize(image: object, palette: Palette) -> NDArray[np.uint8]:
         Uses only the colours of ``palette.rgb``.
     """
     img = check_image(image)
-    codes, distinct, labels = label_table(img, palette)
-    # a table of labels (one byte per colour), then the palette's RGB for each label
-    table = np.zeros(1 << 24, dtype=np.uint8 if len(palette) <= 256 else np.int32)
-    table[distinct] = labels
-    return palette.rgb[table[codes]].reshape(img.shape)
+    return palette.rgb[_pixel_labels(img, palette)].reshape(img.shape)
