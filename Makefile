@@ -58,8 +58,22 @@ test-browser: $(STAMP)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab chapters
 
+# After executing, the cells get ids from their position and the run times nbclient records are dropped, so
+# re-syncing an unchanged chapter leaves its .ipynb as it was.
 sync: $(STAMP)
 	$(VENV)/bin/jupytext --to ipynb --execute $(CHAPTERS)
+	$(PY) -c "$$TIDY_NOTEBOOKS" $(CHAPTERS:.md=.ipynb)
+
+define TIDY_NOTEBOOKS
+import sys, nbformat
+for path in sys.argv[1:]:
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i:03d}"
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, path)
+endef
+export TIDY_NOTEBOOKS
 
 pics: $(STAMP)
 	$(PY) pics/make_pictures.py
