@@ -39,6 +39,7 @@ TOP = 3
 TOL = 1e-3
 _CHUNK = 1 << 17
 _PARALLEL = 1 << 21  # images with at least this many pixels are counted by two threads
+_SORTED = 1 << 20    # images with fewer pixels are counted by sorting their codes
 
 
 def colour_codes(pixels: NDArray[np.uint8], bits: int = 8) -> NDArray[np.uint32]:
@@ -153,9 +154,19 @@ def colour_table(pixels: NDArray[np.uint8], bits: int = FINE_BITS) -> ColourTabl
         with ThreadPoolExecutor(max_workers=2) as pool:
             a, b = pool.map(_count, (pixels[:half], pixels[half:]), (bits, bits))
         counts = a + b
+    elif len(pixels) < _SORTED:
+        # few pixels: sorting their codes is cheaper than scanning 2 ** (3 * bits) counters
+        codes = np.sort(colour_codes(pixels, bits))
+        first = np.empty(len(codes), dtype=bool)   # where each run of equal codes starts
+        first[:1] = True
+        np.not_equal(codes[1:], codes[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        occupied = codes[starts].astype(np.intp)
+        sizes = np.diff(starts, append=len(codes))
+        return ColourTable(occupied, decode(occupied, bits), sizes.astype(np.float64), bits)
     else:
         counts = _count(pixels, bits)
-    occupied = np.flatnonzero(counts)
+    occupied = np.flatnonzero(counts != 0)
     return ColourTable(occupied, decode(occupied, bits), counts[occupied].astype(np.float64), bits)
 
 
@@ -187,7 +198,9 @@ def pyramid(table: ColourTable, points: NDArray[np.float64], levels: tuple[int, 
         present = np.zeros(1 << (3 * coarse), dtype=bool)
         present[ccodes] = True
         uniq = np.flatnonzero(present)
-        parent = (np.cumsum(present) - 1)[ccodes]
+        rank = np.empty(len(present), dtype=np.intp)   # index of each occupied coarse bin among them
+        rank[uniq] = np.arange(len(uniq))
+        parent = rank[ccodes]
         w = np.bincount(parent, weights=wts)
         p = np.stack([np.bincount(parent, weights=wts * pts[:, j]) for j in range(3)], axis=1) / w[:, None]
         out.append((p, w, parent))
@@ -231,30 +244,51 @@ def _nearest(cols: NDArray[np.floating], sq_norms: NDArray[np.floating], centers
     c = centers.astype(cols.dtype).reshape(-1, centers.shape[-2], 3)
     r, k, _ = c.shape
     c2 = -2.0 * c
-    d = (c * c).sum(axis=2)[:, :, None] + cols[0] * c2[:, :, 0, None]   # (r, k, n): one row per centre
-    d += cols[1] * c2[:, :, 1, None]
-    d += cols[2] * c2[:, :, 2, None]
-    best = d[:, 0].copy()
-    labels = np.zeros(best.shape, dtype=np.intp)
-    closer = np.empty(best.shape, dtype=bool)
-    for j in range(1, k):
-        np.less(d[:, j], best, out=closer)
-        np.copyto(best, d[:, j], where=closer)
-        labels[closer] = j
+    cc = (c * c).sum(axis=2)
+    shape = (r, cols.shape[1])
+    best = np.empty(shape, dtype=cols.dtype)   # running minimum of |c|**2 - 2 x.c over the centres so far
+    d = np.empty_like(best)                    # the same for centre j, (r, n)
+    tmp = np.empty_like(best)
+    label_type = np.uint8 if k <= 256 else np.intp   # small while updated k times
+    labels = np.zeros(shape, dtype=label_type)
+    candidate = np.empty_like(labels)
+    closer = np.empty(shape, dtype=bool)
+    for j in range(k):
+        row = best if j == 0 else d
+        # |c|**2 + x0 c0' + x1 c1' + x2 c2' (c' = -2c), summed in this order, into reused buffers
+        np.multiply(cols[0], c2[:, j, 0, None], out=tmp)
+        np.add(cc[:, j, None], tmp, out=row)
+        np.multiply(cols[1], c2[:, j, 1, None], out=tmp)
+        row += tmp
+        np.multiply(cols[2], c2[:, j, 2, None], out=tmp)
+        row += tmp
+        if j:
+            np.less(d, best, out=closer)
+            # labels = j where closer, without a masked copy (slow, it branches): every label so far is
+            # below j, so the larger of the label and closer * j is j where closer and the label elsewhere
+            np.multiply(closer, label_type(j), out=candidate)
+            np.maximum(labels, candidate, out=labels)
+            np.minimum(best, d, out=best)
     best += sq_norms
     np.maximum(best, 0, out=best)
-    return labels, best
+    return labels.astype(np.intp, copy=False), best
 
 
 def _sq_dist(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
     """Squared distances between broadcast points ``a`` and ``b`` (last axis: the 3 coordinates).
 
-    Written out coordinate by coordinate: a reduction over an axis of length 3 is slow in NumPy.
+    Written out coordinate by coordinate: a reduction over an axis of length 3 is slow in NumPy. The sum
+    ``d0 * d0 + d1 * d1 + d2 * d2`` is accumulated in place, in that order, in two buffers.
     """
-    d0 = a[..., 0] - b[..., 0]
-    d1 = a[..., 1] - b[..., 1]
-    d2 = a[..., 2] - b[..., 2]
-    return d0 * d0 + d1 * d1 + d2 * d2
+    out = np.subtract(a[..., 0], b[..., 0])
+    np.multiply(out, out, out=out)
+    tmp = np.subtract(a[..., 1], b[..., 1])
+    np.multiply(tmp, tmp, out=tmp)
+    out += tmp
+    np.subtract(a[..., 2], b[..., 2], out=tmp)
+    np.multiply(tmp, tmp, out=tmp)
+    out += tmp
+    return out
 
 
 def kmeans_pp(points: NDArray[np.float64], weights: NDArray[np.float64], k: int,
@@ -281,10 +315,10 @@ def kmeans_pp(points: NDArray[np.float64], weights: NDArray[np.float64], k: int,
         potential = np.cumsum(weights * closest, axis=1)                             # (runs, n)
         total = potential[:, -1]
         draws = rng.random((runs, trials)) * total[:, None]
-        cand = np.stack([np.searchsorted(potential[r], draws[r], side="right") for r in rows])
+        cand = np.stack([potential[r].searchsorted(draws[r], side="right") for r in rows])
         cand = np.minimum(cand, n - 1)                                               # (runs, trials)
         d_cand = _sq_dist(points[None, None, :, :], points[cand][:, :, None, :])
-        d_cand = np.minimum(closest[:, None, :], d_cand)                             # (runs, trials, n)
+        np.minimum(closest[:, None, :], d_cand, out=d_cand)                          # (runs, trials, n)
         best = (d_cand * weights).sum(axis=2).argmin(axis=1)
         centers[:, c] = points[cand[rows, best]]
         closest = d_cand[rows, best]
@@ -323,13 +357,17 @@ def lloyd(points: NDArray[np.float64], weights: NDArray[np.float64], centers: ND
     offset = (np.arange(r) * k)[:, None]
     cols = np.ascontiguousarray(points.T, dtype=np.float32)
     sq_norms = _sq_norms(cols)
-    w_r = np.tile(weights, r)
-    wx_r = [np.tile(weights * points[:, j], r) for j in range(3)]
+    # weights and weighted coordinates of every set's points, for the updates (none when max_iter is 0)
+    n_sets = r if max_iter > 0 else 0
+    w_r = np.tile(weights, n_sets)
+    wx_r = [np.tile(weights * points[:, j], n_sets) for j in range(3)] if n_sets else []
     previous = None
     n_iter = 0
+    final = None   # (labels, squared distances) for the current centres, once known
     for n_iter in range(1, max_iter + 1):
-        labels, _ = _nearest(cols, sq_norms, centers)
+        labels, d2 = _nearest(cols, sq_norms, centers)
         if previous is not None and np.array_equal(labels, previous):
+            final = labels, d2   # converged: the centres are those these labels were computed for
             break
         previous = labels
         flat = (labels + offset).ravel()
@@ -337,13 +375,13 @@ def lloyd(points: NDArray[np.float64], weights: NDArray[np.float64], centers: ND
         sums = np.stack([np.bincount(flat, weights=wx, minlength=r * k) for wx in wx_r], axis=1)
         new = centers.reshape(-1, 3).copy()
         filled = mass > 0
-        new[filled] = sums[filled] / mass[filled, None]   # an emptied cluster keeps its centre
+        np.divide(sums, mass[:, None], out=new, where=filled[:, None])   # an emptied cluster keeps its centre
         new = new.reshape(r, k, 3)
         shift = float(((new - centers) ** 2).sum(axis=2).max())
         centers = new
         if shift <= tol:
             break
-    labels, d2 = _nearest(cols, sq_norms, centers)
+    labels, d2 = final if final is not None else _nearest(cols, sq_norms, centers)
     return centers, labels, (d2 * weights).sum(axis=1, dtype=np.float64), n_iter
 
 
