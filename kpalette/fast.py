@@ -8,13 +8,17 @@ This module builds that weighted table in one pass over the pixels and runs k-me
 1. :func:`colour_table`: one pass over the pixels counts them in bins of ``bits`` bits per channel
    (7 bits: 2 x 2 x 2 colours per bin, so a bin's centre is within half a level of each of its colours).
 2. The occupied bins are converted to the clustering space (Lab or RGB): a few thousand to a few hundred
-   thousand colours, never the whole image.
-3. :func:`pyramid`: the bins are merged into coarser levels (6, 5 and 4 bits), each point placed at the
+   thousand colours, never the whole image (:func:`bin_lab` looks the conversion up per channel).
+3. :func:`pyramid`: the bins are merged into coarser levels (5 and 4 bits), each point placed at the
    weighted mean of its members, so each level is the same problem in less detail.
-4. Ten k-means++ starts (:func:`kmeans_pp`) run side by side to convergence on the coarsest level
-   (:func:`lloyd`); the best three are refined on the 5-bit level, the best of those on the 6-bit level, and
-   the 7-bit bins are then given to their nearest centres, which gives each centre's pixel count.
+4. Ten k-means++ starts (:func:`kmeans_pp`) take a few Lloyd steps side by side on the coarsest level
+   (:func:`lloyd`), enough to tell good starts from bad ones; the best three take a few more on the 5-bit
+   level, and the best of those is kept.
+5. Every 7-bit bin is given to its nearest centre, which gives each centre's pixel count, and each centre
+   moves to the weighted mean of its bins: one last Lloyd update, at full detail.
 
+Each level starts close to its answer, so a few steps per level are enough (:data:`START_STEPS`,
+:data:`LEVEL_STEPS`); the benchmark (``make bench``) checks the result against full k-means on every pixel.
 The clustering is plain NumPy without BLAS calls or threads, so the same input and seed give the same palette on any
 machine and with any number of threads. Labelling each pixel (:func:`kpalette.assign`) uses a look-up table
 over the image's exact distinct colours, so labels are exactly the nearest centres.
@@ -24,19 +28,22 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .color import rgb_to_lab
-
 __all__ = ["fast_centers", "colour_table", "ColourTable", "pyramid", "kmeans_pp", "lloyd", "nearest",
-           "colour_codes", "FINE_BITS", "LEVELS"]
+           "colour_codes", "bin_lab", "decode", "FINE_BITS", "LEVELS", "START_STEPS", "LEVEL_STEPS"]
 
 FINE_BITS = 7
-LEVELS = (6, 5, 4)
+LEVELS = (5, 4)
 TOP = 3
 TOL = 1e-3
+#: Lloyd steps, at most, for each start on the coarsest level: enough to rank the starts.
+START_STEPS = 6
+#: Lloyd steps, at most, on each finer level: it starts close to its answer.
+LEVEL_STEPS = 5
 _CHUNK = 1 << 17
 _PARALLEL = 1 << 21  # images with at least this many pixels are counted by two threads
 _SORTED = 1 << 20    # images with fewer pixels are counted by sorting their codes
@@ -99,12 +106,80 @@ def _count(pixels: NDArray[np.uint8], bits: int) -> NDArray[np.intp]:
     return np.bincount(colour_codes(pixels, bits), minlength=1 << (3 * bits))
 
 
-def decode(codes: NDArray[np.integer], bits: int) -> NDArray[np.float64]:
-    """The RGB colour (0 to 255) at the centre of each bin of :func:`colour_codes`."""
+def _channels(codes: NDArray[np.integer], bits: int) -> tuple[NDArray[np.intp], ...]:
+    """The red, green and blue bin numbers (0 to ``2 ** bits - 1``) of each code."""
     mask = (1 << bits) - 1
+    return codes >> (2 * bits), (codes >> bits) & mask, codes & mask
+
+
+def _bin_centres(bits: int) -> NDArray[np.float64]:
+    """The channel value (0 to 255) at the middle of each of the ``2 ** bits`` bins of one channel."""
     step = 1 << (8 - bits)
-    q = np.stack([(codes >> (2 * bits)) & mask, (codes >> bits) & mask, codes & mask], axis=1)
-    return q * float(step) + (step - 1) / 2.0
+    return np.arange(1 << bits) * float(step) + (step - 1) / 2.0
+
+
+def decode(codes: NDArray[np.integer], bits: int) -> NDArray[np.float64]:
+    """The RGB colour (0 to 255) at the centre of each bin of :func:`colour_codes`, shape (m, 3)."""
+    centre = _bin_centres(bits)
+    out = np.empty((len(codes), 3))
+    for j, channel in enumerate(_channels(codes, bits)):
+        out[:, j] = centre[channel]
+    return out
+
+
+# sRGB (D65) to CIE XYZ, each row divided by the white point's X, Y or Z: the constants of skimage.color.rgb2lab
+_XYZ_FROM_RGB = np.array([[0.412453, 0.357580, 0.180423],
+                          [0.212671, 0.715160, 0.072169],
+                          [0.019334, 0.119193, 0.950227]]) / np.array([[0.95047], [1.0], [1.08883]])
+_XYZ_LUTS: dict[int, NDArray[np.float64]] = {}
+
+
+def _xyz_luts(bits: int) -> NDArray[np.float64]:
+    """Each channel's share of X, Y and Z (over the white point's) for each bin centre, shape (3, 3, 2 ** bits).
+
+    ``X = lut[0, 0][r] + lut[0, 1][g] + lut[0, 2][b]`` and so on: the sRGB curve (a power, the slow part of the
+    conversion) and the products are computed once per bin centre, not once per colour.
+    """
+    if bits not in _XYZ_LUTS:
+        v = _bin_centres(bits) / 255.0
+        linear = np.where(v > 0.04045, ((v + 0.055) / 1.055) ** 2.4, v / 12.92)
+        _XYZ_LUTS[bits] = _XYZ_FROM_RGB[:, :, None] * linear
+    return _XYZ_LUTS[bits]
+
+
+def _lab_f(t: NDArray[np.float64]) -> None:
+    """CIE Lab's f, in place: the cube root, with a straight line near black."""
+    low = t <= 0.008856
+    near_black = 7.787 * t[low] + 16.0 / 116.0
+    np.cbrt(t, out=t)
+    t[low] = near_black
+
+
+def bin_lab(codes: NDArray[np.integer], bits: int) -> NDArray[np.float64]:
+    """The CIE Lab colour at the centre of each bin of :func:`colour_codes`, shape (m, 3).
+
+    The same numbers as ``rgb_to_lab(decode(codes, bits))`` (to about 1e-12), three to four times faster: a bin
+    centre takes one of only ``2 ** bits`` values per channel, so each channel's contribution to X, Y and Z is
+    looked up from a table of ``2 ** bits`` values (see :func:`_xyz_luts`) instead of computed for every colour.
+    """
+    lut = _xyz_luts(bits)
+    channels = _channels(codes, bits)
+    f = np.empty((3, len(codes)))   # f(X), f(Y), f(Z), one row each
+    tmp = np.empty(len(codes))
+    for i in range(3):
+        np.take(lut[i, 0], channels[0], out=f[i])
+        for j in (1, 2):
+            np.take(lut[i, j], channels[j], out=tmp)
+            f[i] += tmp
+        _lab_f(f[i])
+    out = np.empty((3, len(codes)))   # L, a, b as rows: each a contiguous column of the (m, 3) result
+    np.multiply(f[1], 116.0, out=out[0])
+    out[0] -= 16.0
+    np.subtract(f[0], f[1], out=out[1])
+    out[1] *= 500.0
+    np.subtract(f[1], f[2], out=out[2])
+    out[2] *= 200.0
+    return out.T
 
 
 @dataclass(frozen=True)
@@ -114,9 +189,7 @@ class ColourTable:
     Attributes
     ----------
     codes : numpy.ndarray of shape (m,)
-        Code of each occupied bin (see :func:`colour_codes`).
-    rgb : numpy.ndarray of shape (m, 3)
-        The colour at the centre of each bin, RGB from 0 to 255.
+        Code of each occupied bin (see :func:`colour_codes`), in increasing order.
     counts : numpy.ndarray of shape (m,)
         Number of pixels in each bin.
     bits : int
@@ -124,12 +197,21 @@ class ColourTable:
     """
 
     codes: NDArray[np.intp]
-    rgb: NDArray[np.float64]
     counts: NDArray[np.float64]
     bits: int
 
     def __len__(self) -> int:
         return len(self.codes)
+
+    @cached_property
+    def rgb(self) -> NDArray[np.float64]:
+        """The colour at the centre of each bin, RGB from 0 to 255, shape (m, 3)."""
+        return decode(self.codes, self.bits)
+
+    @cached_property
+    def lab(self) -> NDArray[np.float64]:
+        """The colour at the centre of each bin in CIE Lab, shape (m, 3) (see :func:`bin_lab`)."""
+        return bin_lab(self.codes, self.bits)
 
 
 def colour_table(pixels: NDArray[np.uint8], bits: int = FINE_BITS) -> ColourTable:
@@ -163,11 +245,11 @@ def colour_table(pixels: NDArray[np.uint8], bits: int = FINE_BITS) -> ColourTabl
         starts = np.flatnonzero(first)
         occupied = codes[starts].astype(np.intp)
         sizes = np.diff(starts, append=len(codes))
-        return ColourTable(occupied, decode(occupied, bits), sizes.astype(np.float64), bits)
+        return ColourTable(occupied, sizes.astype(np.float64), bits)
     else:
         counts = _count(pixels, bits)
     occupied = np.flatnonzero(counts != 0)
-    return ColourTable(occupied, decode(occupied, bits), counts[occupied].astype(np.float64), bits)
+    return ColourTable(occupied, counts[occupied].astype(np.float64), bits)
 
 
 def pyramid(table: ColourTable, points: NDArray[np.float64], levels: tuple[int, ...] = LEVELS
@@ -274,18 +356,19 @@ def _nearest(cols: NDArray[np.floating], sq_norms: NDArray[np.floating], centers
     return labels.astype(np.intp, copy=False), best
 
 
-def _sq_dist(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Squared distances between broadcast points ``a`` and ``b`` (last axis: the 3 coordinates).
+def _sq_dist_rows(cols: NDArray[np.float64], centers: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Squared distances from points given as three rows of coordinates, shape (3, n), to each of ``centers``
+    (shape (..., 3)); the result has shape (..., n).
 
-    Written out coordinate by coordinate: a reduction over an axis of length 3 is slow in NumPy. The sum
+    Written out coordinate by coordinate (a reduction over an axis of length 3 is slow in NumPy): the sum
     ``d0 * d0 + d1 * d1 + d2 * d2`` is accumulated in place, in that order, in two buffers.
     """
-    out = np.subtract(a[..., 0], b[..., 0])
+    out = np.subtract(cols[0], centers[..., 0, None])
     np.multiply(out, out, out=out)
-    tmp = np.subtract(a[..., 1], b[..., 1])
+    tmp = np.subtract(cols[1], centers[..., 1, None])
     np.multiply(tmp, tmp, out=tmp)
     out += tmp
-    np.subtract(a[..., 2], b[..., 2], out=tmp)
+    np.subtract(cols[2], centers[..., 2, None], out=tmp)
     np.multiply(tmp, tmp, out=tmp)
     out += tmp
     return out
@@ -307,22 +390,41 @@ def kmeans_pp(points: NDArray[np.float64], weights: NDArray[np.float64], k: int,
     trials = 2 + int(np.log(k))
     rows = np.arange(runs)
     centers = np.empty((runs, k, 3))
+    # distances in float32, like the Lloyd steps: the choices only compare sums of them
+    points32 = np.asarray(points, dtype=np.float32)
+    cols = np.ascontiguousarray(points32.T)
+    weights32 = weights.astype(np.float32)
     cum = np.cumsum(weights)
     first = np.minimum(np.searchsorted(cum, rng.random(runs) * cum[-1], side="right"), n - 1)
     centers[:, 0] = points[first]
-    closest = _sq_dist(points[None, :, :], points[first][:, None, :])               # (runs, n)
+    closest = _sq_dist_rows(cols, points32[first])                                   # (runs, n)
     for c in range(1, k):
         potential = np.cumsum(weights * closest, axis=1)                             # (runs, n)
         total = potential[:, -1]
         draws = rng.random((runs, trials)) * total[:, None]
-        cand = np.stack([potential[r].searchsorted(draws[r], side="right") for r in rows])
-        cand = np.minimum(cand, n - 1)                                               # (runs, trials)
-        d_cand = _sq_dist(points[None, None, :, :], points[cand][:, :, None, :])
-        np.minimum(closest[:, None, :], d_cand, out=d_cand)                          # (runs, trials, n)
-        best = (d_cand * weights).sum(axis=2).argmin(axis=1)
+        # one search for all runs: each run's running sums, lifted above the previous run's, stay in order
+        lift = (total.sum() + 1.0) * rows[:, None]
+        cand = np.searchsorted((potential + lift).ravel(), (draws + lift).ravel(), side="right")
+        cand = np.minimum(cand.reshape(runs, trials) - n * rows[:, None], n - 1)    # (runs, trials)
+        d_cand = _sq_dist_rows(cols, points32[cand])                                 # (runs, trials, n)
+        np.minimum(closest[:, None, :], d_cand, out=d_cand)
+        best = (d_cand * weights32).sum(axis=2).argmin(axis=1)
         centers[:, c] = points[cand[rows, best]]
         closest = d_cand[rows, best]
     return centers
+
+
+def _add_to_totals(totals: NDArray[np.float64], cluster: NDArray[np.intp], wx: NDArray[np.float64],
+                   sign: float) -> None:
+    """Add (``sign=1``) or take away (``sign=-1``) points in the running totals of their clusters.
+
+    ``totals`` has shape (4, clusters): each cluster's weight and weighted coordinate sums. ``cluster`` gives each
+    point's cluster; ``wx`` (4, points) its weight and weighted coordinates, broadcast against ``cluster``.
+    """
+    flat = cluster.ravel()
+    for j in range(4):
+        sums = np.bincount(flat, weights=np.broadcast_to(wx[j], cluster.shape).ravel(), minlength=totals.shape[1])
+        totals[j] += sums if sign > 0 else -sums
 
 
 def lloyd(points: NDArray[np.float64], weights: NDArray[np.float64], centers: NDArray[np.float64], *,
@@ -340,9 +442,10 @@ def lloyd(points: NDArray[np.float64], weights: NDArray[np.float64], centers: ND
     centers : numpy.ndarray of shape (r, k, 3)
         ``r`` sets of starting centres, run side by side (not modified).
     max_iter : int
+        The most Lloyd steps (assign, then update) any set takes.
     tol : float
-        Stop when no centre of any set moves by more than ``sqrt(tol)`` (in the units of the space), or no
-        label changes.
+        Each set stops on its own as soon as none of its centres moves by more than ``sqrt(tol)`` (in the units
+        of the space) in a step, or none of its labels changes (then it has converged exactly).
 
     Returns
     -------
@@ -351,42 +454,63 @@ def lloyd(points: NDArray[np.float64], weights: NDArray[np.float64], centers: ND
     inertia : numpy.ndarray of shape (r,)
         Weighted sum of squared distances to the nearest centre, for each set.
     n_iter : int
+        Steps taken by the set that took the most.
     """
     centers = np.array(centers, dtype=np.float64)
     r, k, _ = centers.shape
-    offset = (np.arange(r) * k)[:, None]
+    n = len(points)
     cols = np.ascontiguousarray(points.T, dtype=np.float32)
     sq_norms = _sq_norms(cols)
-    # weights and weighted coordinates of every set's points, for the updates (none when max_iter is 0)
-    n_sets = r if max_iter > 0 else 0
-    w_r = np.tile(weights, n_sets)
-    wx_r = [np.tile(weights * points[:, j], n_sets) for j in range(3)] if n_sets else []
-    previous = None
+    labels = np.zeros((r, n), dtype=np.intp)
+    d2 = np.zeros((r, n), dtype=np.float32)
+    current = np.zeros(r, dtype=bool)   # labels[i] and d2[i] belong to centers[i] as they are now
+    if max_iter > 0:
+        wx = np.stack([weights, weights * points[:, 0], weights * points[:, 1], weights * points[:, 2]])
+    totals = np.zeros((4, r * k))       # each cluster's weight and weighted coordinate sums, (set, cluster) flat
+    empty = 1e-9 * float(np.sum(weights))
+    moving = np.arange(r)               # the sets that have not settled yet
+    previous = None                     # their labels at the last update, which the totals hold
     n_iter = 0
-    final = None   # (labels, squared distances) for the current centres, once known
     for n_iter in range(1, max_iter + 1):
-        labels, d2 = _nearest(cols, sq_norms, centers)
-        if previous is not None and np.array_equal(labels, previous):
-            final = labels, d2   # converged: the centres are those these labels were computed for
+        lab, dist = _nearest(cols, sq_norms, centers[moving])
+        labels[moving], d2[moving] = lab, dist
+        current[moving] = True
+        if previous is None:
+            _add_to_totals(totals, moving[:, None] * k + lab, wx, 1.0)
+        else:
+            # only the points that changed cluster change the totals: take them out of the old, into the new
+            changed = lab != previous
+            sets, idx = np.nonzero(changed)
+            _add_to_totals(totals, moving[sets] * k + previous[sets, idx], wx[:, idx], -1.0)
+            _add_to_totals(totals, moving[sets] * k + lab[sets, idx], wx[:, idx], 1.0)
+            # a set whose labels did not change has settled: updating it again would give the same centres
+            still = changed.any(axis=1)
+            moving, lab = moving[still], lab[still]
+            if len(moving) == 0:
+                break
+        rows = (moving[:, None] * k + np.arange(k)).ravel()
+        mass, sums = totals[0, rows], totals[1:, rows].T
+        old = centers[moving]
+        new = old.reshape(-1, 3).copy()
+        # an emptied cluster keeps its centre (the totals of a cluster all of whose points left are zero, up to
+        # rounding when the weights are not whole numbers)
+        np.divide(sums, mass[:, None], out=new, where=mass[:, None] > empty)
+        new = new.reshape(len(moving), k, 3)
+        centers[moving] = new
+        current[moving] = False
+        # a set whose centres all moved by at most sqrt(tol) has settled too
+        still = ((new - old) ** 2).sum(axis=2).max(axis=1) > tol
+        moving, previous = moving[still], lab[still]
+        if len(moving) == 0:
             break
-        previous = labels
-        flat = (labels + offset).ravel()
-        mass = np.bincount(flat, weights=w_r, minlength=r * k)
-        sums = np.stack([np.bincount(flat, weights=wx, minlength=r * k) for wx in wx_r], axis=1)
-        new = centers.reshape(-1, 3).copy()
-        filled = mass > 0
-        np.divide(sums, mass[:, None], out=new, where=filled[:, None])   # an emptied cluster keeps its centre
-        new = new.reshape(r, k, 3)
-        shift = float(((new - centers) ** 2).sum(axis=2).max())
-        centers = new
-        if shift <= tol:
-            break
-    labels, d2 = final if final is not None else _nearest(cols, sq_norms, centers)
+    stale = np.flatnonzero(~current)
+    if len(stale):
+        labels[stale], d2[stale] = _nearest(cols, sq_norms, centers[stale])
     return centers, labels, (d2 * weights).sum(axis=1, dtype=np.float64), n_iter
 
 
-def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed: int = 42, n_init: int = 10,
-                 polish: int = 0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed: int = 42, n_init: int = 10
+                 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Cluster ``(n, 3)`` uint8 pixels into at most ``k`` centres, working on weighted colour bins only.
 
     Parameters
@@ -400,10 +524,7 @@ def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed:
     seed : int
         Random seed: the same pixels and seed give the same centres.
     n_init : int, default 10
-        Number of k-means++ starts, each run to convergence on the coarsest level.
-    polish : int, default 0
-        Extra Lloyd steps on the finest (7-bit) bins at the end; the final labelling of those bins (which
-        gives the weights) is always done.
+        Number of k-means++ starts, each given at most :data:`START_STEPS` Lloyd steps on the coarsest level.
 
     Returns
     -------
@@ -419,7 +540,7 @@ def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed:
         # so few colours that bins could merge some of them: use the exact colours (there are few)
         uniq, n_each = np.unique(colour_codes(pixels, 8), return_counts=True)
         exact_rgb = decode(uniq, 8)
-        points = rgb_to_lab(exact_rgb) if space == "lab" else exact_rgb
+        points = bin_lab(uniq, 8) if space == "lab" else exact_rgb
         counts = n_each.astype(np.float64)
         if len(points) <= k:
             return points, counts
@@ -427,7 +548,7 @@ def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed:
         best = int(np.argmin(inertia))
         weights = np.bincount(labels[best], weights=counts, minlength=k)
         return centers[best][weights > 0], weights[weights > 0]
-    points = rgb_to_lab(table.rgb) if space == "lab" else table.rgb
+    points = table.lab if space == "lab" else table.rgb
     counts = table.counts
     levels = pyramid(table, points, LEVELS)
 
@@ -435,15 +556,18 @@ def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed:
     cpts, cw, _ = levels[-1]
     source = (cpts, cw) if len(cpts) > k else (points, counts)
     starts = kmeans_pp(*source, k, rng, runs=n_init)
-    centers, _, inertia, _ = lloyd(*source, starts)
+    centers, _, inertia, _ = lloyd(*source, starts, max_iter=START_STEPS)
     order = np.argsort(inertia, kind="stable")
-    # the best few go down one level, the best of those is refined level by level down to the 7-bit bins
+    # the best few go down one level, and the best of those on to the next (the 5-bit level is the last)
     centers = centers[order[:TOP]]
     for lpts, lw, _ in levels[-2::-1]:
-        centers, _, inertia, _ = lloyd(lpts, lw, centers, tol=TOL)
+        centers, _, inertia, _ = lloyd(lpts, lw, centers, max_iter=LEVEL_STEPS, tol=TOL)
         centers = centers[np.argsort(inertia, kind="stable")[:1]]
-    centers, labels, _, _ = lloyd(points, counts, centers, max_iter=polish, tol=TOL)
-    centers, labels = centers[0], labels[0]
-    weights = np.bincount(labels, weights=counts, minlength=len(centers))
+    # every 7-bit bin goes to its nearest centre, which gives the shares; each centre then moves to the
+    # weighted mean of its bins: one last Lloyd update, at full detail
+    _, labels, _, _ = lloyd(points, counts, centers, max_iter=0)
+    labels = labels[0]
+    weights = np.bincount(labels, weights=counts, minlength=k)
     keep = weights > 0
-    return centers[keep], weights[keep]
+    sums = np.stack([np.bincount(labels, weights=counts * points[:, j], minlength=k) for j in range(3)], axis=1)
+    return sums[keep] / weights[keep, None], weights[keep]

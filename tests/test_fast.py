@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 import kpalette
-from kpalette.fast import colour_codes, colour_table, fast_centers, nearest
+from kpalette.fast import bin_lab, colour_codes, colour_table, decode, fast_centers, kmeans_pp, lloyd, nearest
 
 ROOT = Path(__file__).resolve().parents[1]
 ROCKET = ROOT / "pics" / "rocket.jpg"
@@ -146,3 +146,52 @@ def test_no_float_copy_of_the_whole_image(rocket: np.ndarray) -> None:
     tracemalloc.stop()
     float64_copy = pixels.size * 8
     assert peak < float64_copy, f"peak {peak / 2**20:.0f} MB, a float64 copy is {float64_copy / 2**20:.0f} MB"
+
+
+@pytest.mark.parametrize("bits", [5, 7, 8])
+def test_bin_lab_is_rgb_to_lab_of_the_bin_centres(bits: int) -> None:
+    codes = np.arange(0, 1 << (3 * bits), 7 if bits < 8 else 251)   # every 7th (or 251st) bin, black and white too
+    codes = np.union1d(codes, [0, (1 << (3 * bits)) - 1])
+    np.testing.assert_allclose(bin_lab(codes, bits), kpalette.rgb_to_lab(decode(codes, bits)), rtol=0, atol=1e-9)
+
+
+def test_lloyd_runs_each_set_as_if_it_ran_alone(coffee: np.ndarray) -> None:
+    # sets side by side stop one by one; each must end exactly where it would have ended on its own
+    table = colour_table(coffee.reshape(-1, 3), bits=4)
+    starts = kmeans_pp(table.lab, table.counts, 6, np.random.default_rng(5), runs=4)
+    together = lloyd(table.lab, table.counts, starts, max_iter=30)
+    n_iters = []
+    for i in range(4):
+        alone = lloyd(table.lab, table.counts, starts[i : i + 1], max_iter=30)
+        np.testing.assert_array_equal(together[0][i], alone[0][0])
+        np.testing.assert_array_equal(together[1][i], alone[1][0])
+        assert together[2][i] == alone[2][0]
+        n_iters.append(alone[3])
+    assert together[3] == max(n_iters) and min(n_iters) < max(n_iters)   # they did stop at different steps
+
+
+def test_lloyd_reaches_a_fixed_point(coffee: np.ndarray) -> None:
+    table = colour_table(coffee.reshape(-1, 3), bits=5)
+    points, weights = table.lab, table.counts
+    starts = kmeans_pp(points, weights, 8, np.random.default_rng(1))
+    centers, labels, inertia, n_iter = lloyd(points, weights, starts, max_iter=300, tol=0.0)
+    assert n_iter < 300
+    # labels are the nearest centres, and every centre is the weighted mean of its points
+    np.testing.assert_array_equal(labels[0], nearest(points, centers[0])[0])
+    for j in range(8):
+        mine = labels[0] == j
+        np.testing.assert_allclose(centers[0, j], np.average(points[mine], axis=0, weights=weights[mine]))
+    d2 = ((points - centers[0][labels[0]]) ** 2).sum(axis=1)
+    assert np.isclose(inertia[0], (weights * d2).sum(), rtol=1e-5)
+
+
+def test_each_fast_centre_is_the_mean_of_its_bins(rocket: np.ndarray) -> None:
+    # the last step of the fast method: shares from the 7-bit bins, each centre the weighted mean of its bins
+    centers, weights = fast_centers(rocket.reshape(-1, 3), 8)
+    table = colour_table(rocket.reshape(-1, 3))
+    labels, _ = nearest(table.lab, centers)   # nearest to the centres *before* the last move, mostly the same
+    for j in range(len(centers)):
+        mine = labels == j
+        assert abs(table.counts[mine].sum() - weights[j]) <= 0.01 * weights.sum()
+        mean = np.average(table.lab[mine], axis=0, weights=table.counts[mine])
+        assert np.sqrt(((mean - centers[j]) ** 2).sum()) < 0.5   # Delta E 76 below half a unit
