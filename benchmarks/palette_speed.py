@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> None:
             if method == "kmeans_all" and name == BIG:
                 continue  # 8.6 million pixels x 10 full k-means runs: many minutes, skipped
             cheap = method in ("fast", "pil_mediancut", "pil_octree")
-            repeats = (3 if name == BIG else args.repeats) if cheap else 1
+            repeats = (5 if name == BIG else args.repeats) if cheap else 1
             row = run_worker(method, name, repeats)
             rows = [r for r in rows if (r["image"], r["method"]) != (name, method)] + [row]
             order = {n: i for i, n in enumerate([BIG] + PHOTOS)}
