@@ -131,20 +131,16 @@ def decode(codes: NDArray[np.integer], bits: int) -> NDArray[np.float64]:
 _XYZ_FROM_RGB = np.array([[0.412453, 0.357580, 0.180423],
                           [0.212671, 0.715160, 0.072169],
                           [0.019334, 0.119193, 0.950227]]) / np.array([[0.95047], [1.0], [1.08883]])
-_XYZ_LUTS: dict[int, NDArray[np.float64]] = {}
+_LINEAR: dict[int, NDArray[np.float64]] = {}
 
 
-def _xyz_luts(bits: int) -> NDArray[np.float64]:
-    """Each channel's share of X, Y and Z (over the white point's) for each bin centre, shape (3, 3, 2 ** bits).
-
-    ``X = lut[0, 0][r] + lut[0, 1][g] + lut[0, 2][b]`` and so on: the sRGB curve (a power, the slow part of the
-    conversion) and the products are computed once per bin centre, not once per colour.
-    """
-    if bits not in _XYZ_LUTS:
+def _linear_centres(bits: int) -> NDArray[np.float64]:
+    """Linear-light value (0 to 1) of each of the ``2 ** bits`` bin centres of one channel: the sRGB curve, a
+    power (the slow part of converting to Lab), computed once per bin centre instead of once per colour."""
+    if bits not in _LINEAR:
         v = _bin_centres(bits) / 255.0
-        linear = np.where(v > 0.04045, ((v + 0.055) / 1.055) ** 2.4, v / 12.92)
-        _XYZ_LUTS[bits] = _XYZ_FROM_RGB[:, :, None] * linear
-    return _XYZ_LUTS[bits]
+        _LINEAR[bits] = np.where(v > 0.04045, ((v + 0.055) / 1.055) ** 2.4, v / 12.92)
+    return _LINEAR[bits]
 
 
 def _lab_f(t: NDArray[np.float64]) -> None:
@@ -159,17 +155,17 @@ def bin_lab(codes: NDArray[np.integer], bits: int) -> NDArray[np.float64]:
     """The CIE Lab colour at the centre of each bin of :func:`colour_codes`, shape (m, 3).
 
     The same numbers as ``rgb_to_lab(decode(codes, bits))`` (to about 1e-12), three to four times faster: a bin
-    centre takes one of only ``2 ** bits`` values per channel, so each channel's contribution to X, Y and Z is
-    looked up from a table of ``2 ** bits`` values (see :func:`_xyz_luts`) instead of computed for every colour.
+    centre takes one of only ``2 ** bits`` values per channel, so the sRGB curve is looked up from a table of
+    ``2 ** bits`` values (see :func:`_linear_centres`) instead of computed for every colour.
     """
-    lut = _xyz_luts(bits)
-    channels = _channels(codes, bits)
+    lut = _linear_centres(bits)
+    linear = [np.take(lut, channel) for channel in _channels(codes, bits)]
     f = np.empty((3, len(codes)))   # f(X), f(Y), f(Z), one row each
     tmp = np.empty(len(codes))
     for i in range(3):
-        np.take(lut[i, 0], channels[0], out=f[i])
+        np.multiply(linear[0], _XYZ_FROM_RGB[i, 0], out=f[i])
         for j in (1, 2):
-            np.take(lut[i, j], channels[j], out=tmp)
+            np.multiply(linear[j], _XYZ_FROM_RGB[i, j], out=tmp)
             f[i] += tmp
         _lab_f(f[i])
     out = np.empty((3, len(codes)))   # L, a, b as rows: each a contiguous column of the (m, 3) result
