@@ -234,7 +234,8 @@ def colour_table(pixels: NDArray[np.uint8], bits: int = FINE_BITS) -> ColourTabl
         counts = a + b
     elif len(pixels) < _SORTED:
         # few pixels: sorting their codes is cheaper than scanning 2 ** (3 * bits) counters
-        codes = np.sort(colour_codes(pixels, bits))
+        codes = colour_codes(pixels, bits)
+        codes.sort()   # in place: no second array of the image's size
         first = np.empty(len(codes), dtype=bool)   # where each run of equal codes starts
         first[:1] = True
         np.not_equal(codes[1:], codes[:-1], out=first[1:])
