@@ -33,6 +33,8 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
+from .color import WHITE_D65, XYZ_FROM_RGB
+
 __all__ = ["fast_centers", "colour_table", "ColourTable", "pyramid", "kmeans_pp", "lloyd", "nearest",
            "colour_codes", "bin_lab", "decode", "FINE_BITS", "LEVELS", "START_STEPS", "LEVEL_STEPS"]
 
@@ -127,10 +129,9 @@ def decode(codes: NDArray[np.integer], bits: int) -> NDArray[np.float64]:
     return out
 
 
-# sRGB (D65) to CIE XYZ, each row divided by the white point's X, Y or Z: the constants of skimage.color.rgb2lab
-_XYZ_FROM_RGB = np.array([[0.412453, 0.357580, 0.180423],
-                          [0.212671, 0.715160, 0.072169],
-                          [0.019334, 0.119193, 0.950227]]) / np.array([[0.95047], [1.0], [1.08883]])
+# sRGB (D65) to CIE XYZ, each row divided by the white point's X, Y or Z (the constants of skimage.color.rgb2lab)
+_XYZ_FROM_RGB = XYZ_FROM_RGB / WHITE_D65[:, None]
+
 _LINEAR: dict[int, NDArray[np.float64]] = {}
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import re
 import struct
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +17,8 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 import kpalette
 from kpalette import KPaletteError, Palette
 from kpalette.export import to_ase, to_css, to_gpl, to_hex_list, to_json, to_text
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -233,3 +238,35 @@ def test_css_gpl_hex_and_text_list_the_colours_in_order(rocket_palette: Palette)
 def test_export_refuses_an_unknown_format(rocket_palette: Palette) -> None:
     with pytest.raises(KPaletteError, match="format must be one of"):
         kpalette.export(rocket_palette, "pdf")
+
+
+def test_colour_constants_are_scikit_image_s() -> None:
+    import skimage.color.colorconv as cc
+
+    from kpalette.color import RGB_FROM_XYZ, WHITE_D65, XYZ_FROM_RGB
+    assert np.array_equal(XYZ_FROM_RGB, cc.xyz_from_rgb)
+    assert np.array_equal(RGB_FROM_XYZ, cc.rgb_from_xyz)
+    assert np.array_equal(WHITE_D65, cc.xyz_tristimulus_values(illuminant="D65", observer="2"))
+
+
+def test_lab_to_rgb_is_scikit_image_s_bit_for_bit() -> None:
+    from skimage.color import lab2rgb
+    rng = np.random.default_rng(3)
+    n = 50_000   # in and far out of the sRGB gamut, negative Z included
+    lab = np.column_stack([rng.uniform(-5, 105, n), rng.uniform(-140, 140, n), rng.uniform(-140, 140, n)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # skimage warns about the negative Z values it clips
+        expected = lab2rgb(lab.reshape(-1, 1, 3)).reshape(-1, 3)
+    assert np.array_equal(kpalette.lab_to_rgb(lab), np.clip(np.rint(expected * 255.0), 0, 255).astype(np.uint8))
+    assert np.array_equal(kpalette.lab_to_rgb(lab[7]), kpalette.lab_to_rgb(lab[7:8])[0])   # one colour, shape (3,)
+
+
+def test_a_palette_from_a_file_needs_no_scikit_image() -> None:
+    # scikit-image takes most of the command line's start-up time; the fast path must not import it
+    code = (
+        "import sys, kpalette\n"
+        f"palette = kpalette.extract_palette(kpalette.load_image({str(ROOT / 'pics' / 'rocket.jpg')!r}), 8)\n"
+        "print(kpalette.to_text(palette, colour=False), kpalette.to_json(palette))\n"
+        "assert 'skimage' not in sys.modules and 'sklearn' not in sys.modules, 'imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
