@@ -144,10 +144,10 @@ def _linear_centres(bits: int) -> NDArray[np.float64]:
     return _LINEAR[bits]
 
 
-def _lab_f(t: NDArray[np.float64]) -> None:
+def _lab_f(t: NDArray[np.float32]) -> None:
     """CIE Lab's f, in place: the cube root, with a straight line near black."""
     low = t <= 0.008856
-    near_black = 7.787 * t[low] + 16.0 / 116.0
+    near_black = np.float32(7.787) * t[low] + np.float32(16.0 / 116.0)
     np.cbrt(t, out=t)
     t[low] = near_black
 
@@ -155,18 +155,21 @@ def _lab_f(t: NDArray[np.float64]) -> None:
 def bin_lab(codes: NDArray[np.integer], bits: int) -> NDArray[np.float64]:
     """The CIE Lab colour at the centre of each bin of :func:`colour_codes`, shape (m, 3).
 
-    The same numbers as ``rgb_to_lab(decode(codes, bits))`` (to about 1e-12), three to four times faster: a bin
-    centre takes one of only ``2 ** bits`` values per channel, so the sRGB curve is looked up from a table of
-    ``2 ** bits`` values (see :func:`_linear_centres`) instead of computed for every colour.
+    The numbers of ``rgb_to_lab(decode(codes, bits))`` to within 1e-3 (a thousandth of the smallest difference a
+    viewer can see), about four times faster. A bin centre takes one of only ``2 ** bits`` values per channel,
+    so the sRGB curve, a power and the slow part of the conversion, is looked up from a table of ``2 ** bits``
+    values (see :func:`_linear_centres`) instead of computed for every colour; and the arithmetic before the
+    final L, a and b is done in 32-bit floats.
     """
-    lut = _linear_centres(bits)
+    lut = _linear_centres(bits).astype(np.float32)
     linear = [np.take(lut, channel) for channel in _channels(codes, bits)]
-    f = np.empty((3, len(codes)))   # f(X), f(Y), f(Z), one row each
-    tmp = np.empty(len(codes))
+    matrix = _XYZ_FROM_RGB.astype(np.float32)
+    f = np.empty((3, len(codes)), dtype=np.float32)   # f(X), f(Y), f(Z), one row each
+    tmp = np.empty(len(codes), dtype=np.float32)
     for i in range(3):
-        np.multiply(linear[0], _XYZ_FROM_RGB[i, 0], out=f[i])
+        np.multiply(linear[0], matrix[i, 0], out=f[i])
         for j in (1, 2):
-            np.multiply(linear[j], _XYZ_FROM_RGB[i, j], out=tmp)
+            np.multiply(linear[j], matrix[i, j], out=tmp)
             f[i] += tmp
         _lab_f(f[i])
     out = np.empty((3, len(codes)))   # L, a, b as rows: each a contiguous column of the (m, 3) result
@@ -459,11 +462,13 @@ def lloyd(points: NDArray[np.float64], weights: NDArray[np.float64], centers: ND
     n = len(points)
     cols = np.ascontiguousarray(points.T, dtype=np.float32)
     sq_norms = _sq_norms(cols)
+    if max_iter <= 0:   # only the labels of the given centres
+        labels, d2 = _nearest(cols, sq_norms, centers)
+        return centers, labels, (d2 * weights).sum(axis=1, dtype=np.float64), 0
     labels = np.zeros((r, n), dtype=np.intp)
     d2 = np.zeros((r, n), dtype=np.float32)
     current = np.zeros(r, dtype=bool)   # labels[i] and d2[i] belong to centers[i] as they are now
-    if max_iter > 0:
-        wx = np.stack([weights, weights * points[:, 0], weights * points[:, 1], weights * points[:, 2]])
+    wx = np.stack([weights, weights * points[:, 0], weights * points[:, 1], weights * points[:, 2]])
     totals = np.zeros((4, r * k))       # each cluster's weight and weighted coordinate sums, (set, cluster) flat
     empty = 1e-9 * float(np.sum(weights))
     moving = np.arange(r)               # the sets that have not settled yet
