@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
 from .errors import KPaletteError
 
 __all__ = ["rgb_to_lab", "lab_to_rgb", "to_hex", "from_hex", "delta_e"]

@@ -19,6 +19,7 @@ This module builds that weighted table in one pass over the pixels and runs k-me
 
 Each level starts close to its answer, so a few steps per level are enough (:data:`START_STEPS`,
 :data:`LEVEL_STEPS`); the benchmark (``make bench``) checks the result against full k-means on every pixel.
+
 The clustering is plain NumPy without BLAS calls or threads, so the same input and seed give the same palette on any
 machine and with any number of threads. Labelling each pixel (:func:`kpalette.assign`) uses a look-up table
 over the image's exact distinct colours, so labels are exactly the nearest centres.
@@ -403,10 +404,8 @@ def kmeans_pp(points: NDArray[np.float64], weights: NDArray[np.float64], k: int,
         potential = np.cumsum(weights * closest, axis=1)                             # (runs, n)
         total = potential[:, -1]
         draws = rng.random((runs, trials)) * total[:, None]
-        # one search for all runs: each run's running sums, lifted above the previous run's, stay in order
-        lift = (total.sum() + 1.0) * rows[:, None]
-        cand = np.searchsorted((potential + lift).ravel(), (draws + lift).ravel(), side="right")
-        cand = np.minimum(cand.reshape(runs, trials) - n * rows[:, None], n - 1)    # (runs, trials)
+        cand = np.stack([potential[r].searchsorted(draws[r], side="right") for r in rows])
+        cand = np.minimum(cand, n - 1)                                               # (runs, trials)
         d_cand = _sq_dist_rows(cols, points32[cand])                                 # (runs, trials, n)
         np.minimum(closest[:, None, :], d_cand, out=d_cand)
         best = (d_cand * weights32).sum(axis=2).argmin(axis=1)
@@ -416,7 +415,7 @@ def kmeans_pp(points: NDArray[np.float64], weights: NDArray[np.float64], k: int,
 
 
 def _add_to_totals(totals: NDArray[np.float64], cluster: NDArray[np.intp], wx: NDArray[np.float64],
-                   sign: float) -> None:
+                   sign: int) -> None:
     """Add (``sign=1``) or take away (``sign=-1``) points in the running totals of their clusters.
 
     ``totals`` has shape (4, clusters): each cluster's weight and weighted coordinate sums. ``cluster`` gives each
@@ -424,8 +423,8 @@ def _add_to_totals(totals: NDArray[np.float64], cluster: NDArray[np.intp], wx: N
     """
     flat = cluster.ravel()
     for j in range(4):
-        sums = np.bincount(flat, weights=np.broadcast_to(wx[j], cluster.shape).ravel(), minlength=totals.shape[1])
-        totals[j] += sums if sign > 0 else -sums
+        totals[j] += sign * np.bincount(flat, weights=np.broadcast_to(wx[j], cluster.shape).ravel(),
+                                        minlength=totals.shape[1])
 
 
 def lloyd(points: NDArray[np.float64], weights: NDArray[np.float64], centers: NDArray[np.float64], *,
@@ -479,13 +478,13 @@ def lloyd(points: NDArray[np.float64], weights: NDArray[np.float64], centers: ND
         labels[moving], d2[moving] = lab, dist
         current[moving] = True
         if previous is None:
-            _add_to_totals(totals, moving[:, None] * k + lab, wx, 1.0)
+            _add_to_totals(totals, moving[:, None] * k + lab, wx, 1)
         else:
             # only the points that changed cluster change the totals: take them out of the old, into the new
             changed = lab != previous
             sets, idx = np.nonzero(changed)
-            _add_to_totals(totals, moving[sets] * k + previous[sets, idx], wx[:, idx], -1.0)
-            _add_to_totals(totals, moving[sets] * k + lab[sets, idx], wx[:, idx], 1.0)
+            _add_to_totals(totals, moving[sets] * k + previous[sets, idx], wx[:, idx], -1)
+            _add_to_totals(totals, moving[sets] * k + lab[sets, idx], wx[:, idx], 1)
             # a set whose labels did not change has settled: updating it again would give the same centres
             still = changed.any(axis=1)
             moving, lab = moving[still], lab[still]
@@ -561,7 +560,7 @@ def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed:
     starts = kmeans_pp(*source, k, rng, runs=n_init)
     centers, _, inertia, _ = lloyd(*source, starts, max_iter=START_STEPS)
     order = np.argsort(inertia, kind="stable")
-    # the best few go down one level, and the best of those on to the next (the 5-bit level is the last)
+    # the best few go down to the next level; on each finer level only the best is kept
     centers = centers[order[:TOP]]
     for lpts, lw, _ in levels[-2::-1]:
         centers, _, inertia, _ = lloyd(lpts, lw, centers, max_iter=LEVEL_STEPS, tol=TOL)

@@ -8,7 +8,6 @@ import struct
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,8 +16,6 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 import kpalette
 from kpalette import KPaletteError, Palette
 from kpalette.export import to_ase, to_css, to_gpl, to_hex_list, to_json, to_text
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -251,21 +248,24 @@ def test_colour_constants_are_scikit_image_s() -> None:
 
 def test_lab_to_rgb_is_scikit_image_s_bit_for_bit() -> None:
     from skimage.color import lab2rgb
+
+    from kpalette.color import _lab_to_srgb
     rng = np.random.default_rng(3)
     n = 50_000   # in and far out of the sRGB gamut, negative Z included
     lab = np.column_stack([rng.uniform(-5, 105, n), rng.uniform(-140, 140, n), rng.uniform(-140, 140, n)])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # skimage warns about the negative Z values it clips
         expected = lab2rgb(lab.reshape(-1, 1, 3)).reshape(-1, 3)
+    assert np.array_equal(_lab_to_srgb(lab), expected)   # the floats, before rounding to 8 bits
     assert np.array_equal(kpalette.lab_to_rgb(lab), np.clip(np.rint(expected * 255.0), 0, 255).astype(np.uint8))
     assert np.array_equal(kpalette.lab_to_rgb(lab[7]), kpalette.lab_to_rgb(lab[7:8])[0])   # one colour, shape (3,)
 
 
-def test_a_palette_from_a_file_needs_no_scikit_image() -> None:
+def test_a_palette_from_a_file_needs_no_scikit_image(root) -> None:
     # scikit-image takes most of the command line's start-up time; the fast path must not import it
     code = (
         "import sys, kpalette\n"
-        f"palette = kpalette.extract_palette(kpalette.load_image({str(ROOT / 'pics' / 'rocket.jpg')!r}), 8)\n"
+        f"palette = kpalette.extract_palette(kpalette.load_image({str(root / 'pics' / 'rocket.jpg')!r}), 8)\n"
         "print(kpalette.to_text(palette, colour=False), kpalette.to_json(palette))\n"
         "assert 'skimage' not in sys.modules and 'sklearn' not in sys.modules, 'imported'\n"
     )
