@@ -42,11 +42,12 @@ book: $(STAMP)
 test: test-lib test-notebooks test-book test-browser
 
 test-lib: $(STAMP)
-	$(PY) -m pytest tests -m "not browser" -q
+	$(PY) -m pytest tests -m "not browser and not exercises" -q
 
 test-notebooks: $(STAMP)
 	$(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
 		-n 2 --dist loadfile -q chapters intro.ipynb teachers-guide.ipynb
+	$(PY) -m pytest tests/test_exercises.py -m exercises -n 2 -q
 
 test-book: $(STAMP)
 	rm -rf _build/html

@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 
 from .color import WHITE_D65, XYZ_FROM_RGB
 
-__all__ = ["fast_centers", "colour_table", "ColourTable", "pyramid", "kmeans_pp", "lloyd", "nearest",
+__all__ = ["fast_centers", "table_centers", "colour_table", "ColourTable", "pyramid", "kmeans_pp", "lloyd", "nearest",
            "colour_codes", "bin_lab", "decode", "FINE_BITS", "LEVELS", "START_STEPS", "LEVEL_STEPS"]
 
 FINE_BITS = 7
@@ -537,8 +537,8 @@ def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed:
     """
     pixels = np.ascontiguousarray(pixels, dtype=np.uint8).reshape(-1, 3)
     table = colour_table(pixels)
-    rng = np.random.default_rng(seed)
     if len(table) <= k:
+        rng = np.random.default_rng(seed)
         # so few colours that bins could merge some of them: use the exact colours (there are few)
         uniq, n_each = np.unique(colour_codes(pixels, 8), return_counts=True)
         exact_rgb = decode(uniq, 8)
@@ -550,8 +550,41 @@ def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed:
         best = int(np.argmin(inertia))
         weights = np.bincount(labels[best], weights=counts, minlength=k)
         return centers[best][weights > 0], weights[weights > 0]
+    return table_centers(table, k, space=space, seed=seed, n_init=n_init)
+
+
+def table_centers(table: ColourTable, k: int, *, space: str = "lab", seed: int = 42, n_init: int = 10
+                  ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Cluster the weighted colours of a :class:`ColourTable` into at most ``k`` centres.
+
+    This is the fast method after the one pass over the pixels, so a table summed over many frames (a film)
+    is clustered exactly as one frame's table is: the same objective, at the cost of one frame.
+
+    Parameters
+    ----------
+    table : ColourTable
+        Pixel counts per bin (7 bits per channel for the fast method); it should hold more than ``k`` bins.
+    k : int
+        Number of clusters.
+    space : {"lab", "rgb"}
+        Space of the returned centres (and of the distances).
+    seed : int
+        Random seed: the same table and seed give the same centres.
+    n_init : int, default 10
+        Number of k-means++ starts on the coarsest level.
+
+    Returns
+    -------
+    centers : numpy.ndarray of shape (m, 3)
+        ``m <= k`` centres in ``space``.
+    weights : numpy.ndarray of shape (m,)
+        Number of pixels in each cluster (counted per bin).
+    """
     points = table.lab if space == "lab" else table.rgb
     counts = table.counts
+    if len(table) <= k:
+        return points.copy(), counts.copy()
+    rng = np.random.default_rng(seed)
     levels = pyramid(table, points, LEVELS)
 
     # several starts on the coarsest level, where an iteration costs least, all run side by side
