@@ -1,11 +1,13 @@
-"""The two 2400 x 3600 frames of the speed benchmark: an enlarged film frame, and a mosaic of real photos.
+"""The 2400 x 3600 frames of the speed benchmark: two enlarged frames, and a mosaic of real photos.
 
-The size is that of the original tutorial's still. Two frames of that size behave very differently for the
-fast method, whose cost after one pass over the pixels depends on how many *distinct* colours the frame has:
+The size is that of the original tutorial's still. Frames of that size behave very differently for the fast
+method, whose cost after one pass over the pixels depends on how many *distinct* colours the frame has:
 
 - ``bunny_2400x3600``: the book's running frame, ``pics/bunny.png`` (1280 x 720), cut to the 3:2 shape of the
   big frame (its middle 1080 x 720) and enlarged 3.33 times with Lanczos resampling. Enlarging invents no new
   colours, only smooth steps between neighbours, so the big frame has few distinct colours for its size.
+- ``rocket_2400x3600``: the first edition's big frame, ``pics/rocket.jpg`` (427 x 640, a rocket on its pad at
+  dusk) enlarged 5.6 times with Lanczos resampling: mostly smooth dark sky, few distinct colours.
 - ``mosaic_2400x3600``: 216 tiles of 200 x 200 pixels cut, at full resolution and without any resampling, from
   every colour photo of the evaluation set (:mod:`evalset`) and from twelve full-size frames of the film. It has
   the grain, noise and detail of real photos everywhere: many distinct colours.
@@ -28,15 +30,16 @@ CACHE = HERE / "out"
 HEIGHT, WIDTH = 2400, 3600
 TILE = 200
 UPSCALED = "bunny_2400x3600"
+ROCKET = "rocket_2400x3600"
 MOSAIC = "mosaic_2400x3600"
-NAMES = (UPSCALED, MOSAIC)
+NAMES = (UPSCALED, ROCKET, MOSAIC)
 #: Full-size frames of the film cut into tiles: every eleventh frame.
 MOSAIC_FRAMES = tuple(range(0, 132, 11))
 
 
-def _upscaled() -> np.ndarray:
+def _upscaled(name: str = "bunny.png") -> np.ndarray:
     from PIL import Image
-    with Image.open(ROOT / "pics" / "bunny.png") as im:
+    with Image.open(ROOT / "pics" / name) as im:
         frame = im.convert("RGB")
     w, h = frame.size
     side = h * WIDTH // HEIGHT                      # the widest 3:2 cut of the frame
@@ -69,7 +72,7 @@ def load(name: str) -> np.ndarray:
     path = CACHE / f"{name}.npy"
     if not path.exists():
         CACHE.mkdir(exist_ok=True)
-        image = {UPSCALED: _upscaled, MOSAIC: _mosaic}[name]()
+        image = {UPSCALED: _upscaled, ROCKET: lambda: _upscaled("rocket.jpg"), MOSAIC: _mosaic}[name]()
         assert image.shape == (HEIGHT, WIDTH, 3), image.shape
         np.save(path, image)
     return np.load(path)

@@ -39,8 +39,8 @@ from numpy.typing import NDArray
 from .color import WHITE_D65, XYZ_FROM_RGB
 
 __all__ = ["fast_centers", "table_centers", "colour_table", "ColourTable", "pyramid", "kmeans_pp", "lloyd", "nearest",
-           "colour_codes", "bin_lab", "decode", "FINE_BITS", "MEAN_LIMIT", "LEVELS", "MIN_POINTS", "N_INIT",
-           "START_STEPS", "RANK_STEPS", "KEEP", "REL_TOL", "MAX_STEPS", "LAST_STEPS"]
+           "colour_codes", "bin_lab", "decode", "tolerance", "FINE_BITS", "MEAN_LIMIT", "LEVELS", "MIN_POINTS",
+           "N_INIT", "START_STEPS", "RANK_STEPS", "KEEP", "REL_TOL", "LAST_STEPS", "MAX_STEPS", "WORKERS"]
 
 #: Bits per channel of the colour bins of a large image (and the default of :func:`colour_table`).
 FINE_BITS = 7
@@ -650,9 +650,12 @@ def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed:
     return table_centers(table, k, space=space, seed=seed, n_init=n_init)
 
 
-def _tolerance(points: NDArray[np.float64], weights: NDArray[np.float64]) -> float:
-    """scikit-learn's convergence tolerance for these weighted points: :data:`REL_TOL` times the mean, over the
-    three coordinates, of their variance (the variance of the pixels themselves)."""
+def tolerance(points: NDArray[np.float64], weights: NDArray[np.float64]) -> float:
+    """scikit-learn's convergence tolerance for weighted points: :data:`REL_TOL` times the mean, over the three
+    coordinates, of their weighted variance (for a colour table, the variance of the pixels themselves).
+
+    :func:`lloyd` stops a set of centres when their squared moves in one step add up to at most this.
+    """
     total = weights.sum()
     spread = 0.0
     for j in range(3):   # column by column, without BLAS (whose sums could depend on the number of threads)
@@ -707,7 +710,7 @@ def table_centers(table: ColourTable, k: int, *, space: str = "lab", seed: int =
     if len(table) <= k:
         return points.copy(), counts.copy()
     rng = np.random.default_rng(seed)
-    tol = _tolerance(points, counts)
+    tol = tolerance(points, counts)
     levels = pyramid(table, points, tuple(b for b in LEVELS if b < table.bits))
     chain = [(points, counts)] + [(p, w) for p, w, _ in levels]   # the table itself, then coarser and coarser
     # start on the coarsest level that still shows the colours' structure (a low-contrast frame has few coarse

@@ -91,7 +91,8 @@ def test_same_palette_whatever_the_number_of_threads(size: tuple[int, int]) -> N
         "from kpalette import fast\n"
         "if sys.argv[1] == 'one':\n"
         "    fast.WORKERS = 1\n"
-        f"img = np.asarray(Image.open({str(BUNNY)!r}).convert('RGB').resize(({size[1]}, {size[0]}), Image.Resampling.BICUBIC))\n"
+        f"img = Image.open({str(BUNNY)!r}).convert('RGB')\n"
+        f"img = np.asarray(img.resize(({size[1]}, {size[0]}), Image.Resampling.BICUBIC))\n"
         "c, w = fast.fast_centers(img.reshape(-1, 3), 8, seed=3)\n"
         "sys.stdout.write(c.tobytes().hex() + ' ' + w.tobytes().hex())\n"
     )
