@@ -1,0 +1,348 @@
+"""A whole film's colours in one decoding pass: every sampled frame's palette, its scenes and its palette.
+
+The k-means objective of a set of pixels depends on them only through how many pixels have each colour
+(chapter 13). The counts of a film are the sum of its frames' counts, so one pass over the film that adds
+each frame's colour counts into one table gives everything needed for the film's palette: k-means on the
+summed table (:func:`kpalette.fast.table_centers`) minimises the same objective as k-means on every pixel of
+every sampled frame, at the cost of clustering one frame. The same holds for each scene, whose counts are the
+sum over its frames.
+
+:func:`analyse_film` does it all while the frames stream past::
+
+    >>> film = analyse_film("film.mp4", k=8)                 # doctest: +SKIP
+    >>> film.palette.hex                                     # the film's palette
+    >>> [(f.time, f.palette.hex) for f in film.frames]       # every sampled frame's palette
+    >>> [(s.start, s.end, s.palette.hex) for s in film.scenes]
+
+Integer counts add up exactly in any order, so a film split into segments (for a cluster, see
+:mod:`kpalette.distribute`) gives byte-identical palettes.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .cluster import check_k
+from .errors import KPaletteError
+from .fast import FINE_BITS, ColourTable, colour_table, table_centers
+from .palette import SPACES, Palette
+from .scenes import GAP, THRESHOLD, CutDetector, histogram
+from .video import DEFAULT_SIDE, Sampling, TruncatedVideoWarning, VideoInfo, probe, read_frames
+
+__all__ = ["ColourCounts", "FramePalette", "Scene", "Film", "frame_palette", "frame_palettes", "film_palette",
+           "analyse_film", "palette_of_counts", "FRAME_STARTS"]
+
+#: k-means++ starts for each frame's palette (the film's and the scenes' palettes use ten, as a still does).
+FRAME_STARTS = 3
+
+
+class ColourCounts:
+    """Pixel counts of every 7-bit colour bin, added up over frames: 2 ** 21 integer counters (16 MB).
+
+    Counts are 64-bit integers, so sums are exact and do not depend on the order in which frames or segments
+    are added.
+    """
+
+    __slots__ = ("counts", "bits")
+
+    def __init__(self, counts: NDArray[np.int64] | None = None, bits: int = FINE_BITS) -> None:
+        self.bits = bits
+        self.counts = np.zeros(1 << (3 * bits), dtype=np.int64) if counts is None else counts
+
+    def add(self, table: ColourTable) -> None:
+        """Add one frame's table (its codes are distinct, so a plain indexed add is exact)."""
+        if table.bits != self.bits:
+            raise KPaletteError(f"cannot add {table.bits}-bit counts to {self.bits}-bit counts")
+        self.counts[table.codes] += table.counts.astype(np.int64)
+
+    def merge(self, other: "ColourCounts") -> None:
+        """Add another sum of counts to this one."""
+        if other.bits != self.bits:
+            raise KPaletteError("cannot merge counts of different bin sizes")
+        self.counts += other.counts
+
+    @property
+    def pixels(self) -> int:
+        """The number of pixels counted."""
+        return int(self.counts.sum())
+
+    def table(self) -> ColourTable:
+        """The occupied bins as a :class:`~kpalette.fast.ColourTable`, ready for clustering."""
+        occupied = np.flatnonzero(self.counts)
+        return ColourTable(occupied, self.counts[occupied].astype(np.float64), self.bits)
+
+    def sparse(self) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
+        """The occupied bins' codes and counts: a compact form to send between processes."""
+        occupied = np.flatnonzero(self.counts)
+        return occupied.astype(np.int32), self.counts[occupied]
+
+    @classmethod
+    def from_sparse(cls, codes: NDArray[np.integer], counts: NDArray[np.integer], bits: int = FINE_BITS
+                    ) -> "ColourCounts":
+        out = cls(bits=bits)
+        np.add.at(out.counts, np.asarray(codes, dtype=np.intp), np.asarray(counts, dtype=np.int64))
+        return out
+
+
+@dataclass(frozen=True)
+class FramePalette:
+    """One sampled frame's palette.
+
+    Attributes
+    ----------
+    time : float
+        When the frame is shown, in seconds from the start.
+    palette : Palette
+        Its colours, largest share first.
+    mean : numpy.ndarray of shape (3,), dtype uint8
+        Its mean colour (RGB), for the crude kind of movie barcode.
+    """
+
+    time: float
+    palette: Palette
+    mean: NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A stretch of film between two cuts, with the palette of all its sampled frames together.
+
+    Attributes
+    ----------
+    start, end : float
+        Seconds: the time of its first sampled frame, and the time of the first frame of the next scene (or the
+        end of the last frame read, for the last scene).
+    frames : int
+        How many sampled frames it has.
+    palette : Palette
+    """
+
+    start: float
+    end: float
+    frames: int
+    palette: Palette
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"start", "end", "colors": [{"hex", "proportion"}, ...]}`` with times rounded to milliseconds."""
+        return {"start": round(self.start, 3), "end": round(self.end, 3),
+                "colors": [{"hex": h, "proportion": round(float(p), 6)}
+                           for h, p in zip(self.palette.hex, self.palette.proportions)]}
+
+
+@dataclass
+class Film:
+    """What :func:`analyse_film` found.
+
+    Attributes
+    ----------
+    info : VideoInfo
+    sampling : Sampling
+    frames : list of FramePalette
+        Every sampled frame, in time order.
+    counts : ColourCounts
+        The pixel counts of all sampled frames added up (at the analysis size).
+    palette : Palette
+        The film's palette: k-means on ``counts``.
+    scenes : list of Scene
+        Empty unless scenes were asked for.
+    cuts : list of float
+        Times of the cuts (the first frame after each).
+    stopped_at : float or None
+        Where reading stopped if the film was cut short, else ``None``.
+    """
+
+    info: VideoInfo
+    sampling: Sampling
+    frames: list[FramePalette]
+    counts: ColourCounts
+    palette: Palette
+    scenes: list[Scene] = field(default_factory=list)
+    cuts: list[float] = field(default_factory=list)
+    stopped_at: float | None = None
+
+    @property
+    def times(self) -> NDArray[np.float64]:
+        """The sampled frames' times in seconds."""
+        return np.array([f.time for f in self.frames])
+
+
+def palette_of_counts(table: ColourTable, k: int = 8, *, space: str = "lab", seed: int = 42,
+                      n_init: int = 10) -> Palette:
+    """The palette of a colour table (a frame's, a scene's or a whole film's), largest share first."""
+    if len(table) == 0:
+        raise KPaletteError("there are no pixels to take a palette from")
+    centers, weights = table_centers(table, k, space=space, seed=seed, n_init=n_init)
+    return Palette(centers, weights, space).sort("share")
+
+
+def _check(k: int, space: str) -> int:
+    k = check_k(k)
+    if space not in SPACES:
+        raise KPaletteError(f"space must be one of {', '.join(SPACES)}, not {space!r}")
+    return k
+
+
+def frame_palette(image: NDArray[np.uint8], k: int = 8, *, space: str = "lab", seed: int = 42) -> Palette:
+    """A frame's palette the way the film functions make it: :data:`FRAME_STARTS` starts on its colour table.
+
+    Close to :func:`kpalette.extract_palette` (ten starts) on the same frame at a fraction of the cost; the
+    benchmark (``make bench-film``) measures how close on every frame of a test film.
+    """
+    k = _check(k, space)
+    return palette_of_counts(colour_table(np.asarray(image, dtype=np.uint8).reshape(-1, 3)), k, space=space,
+                             seed=seed, n_init=FRAME_STARTS)
+
+
+def _mean(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    flat = image.reshape(-1, 3)
+    return np.clip(np.rint(flat.mean(axis=0)), 0, 255).astype(np.uint8)
+
+
+def frame_palettes(path: str | os.PathLike[str], k: int = 8, *, fps: float | None = 1.0, every_frame: bool = False,
+                   keyframes: bool = False, space: str = "lab", seed: int = 42,
+                   max_side: int | None = DEFAULT_SIDE) -> Iterator[FramePalette]:
+    """Each sampled frame's palette, one at a time, as the film is decoded (see :func:`analyse_film`)."""
+    k = _check(k, space)
+    for frame in read_frames(path, fps=fps, every_frame=every_frame, keyframes=keyframes, max_side=max_side):
+        table = colour_table(frame.image.reshape(-1, 3))
+        yield FramePalette(frame.time, palette_of_counts(table, k, space=space, seed=seed, n_init=FRAME_STARTS),
+                           _mean(frame.image))
+
+
+def film_palette(path: str | os.PathLike[str], k: int = 8, **options: Any) -> Palette:
+    """The palette of a whole film: k-means on the colour counts of all its sampled frames added up.
+
+    Takes the options of :func:`analyse_film`; it is ``analyse_film(path, k, **options).palette``, without
+    the frames' own palettes.
+    """
+    return analyse_film(path, k, frames=False, **options).palette
+
+
+def analyse_film(path: str | os.PathLike[str], k: int = 8, *, fps: float | None = 1.0, every_frame: bool = False,
+                 keyframes: bool = False, space: str = "lab", seed: int = 42, max_side: int | None = DEFAULT_SIDE,
+                 frames: bool = True, scenes: bool = True, threshold: float = THRESHOLD, gap: float = GAP,
+                 progress: Callable[[float, int], None] | None = None) -> Film:
+    """Decode a film once and find its frames' palettes, its cuts, its scenes' palettes and its palette.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Any video file FFmpeg reads.
+    k : int, default 8
+        Colours per palette.
+    fps, every_frame, keyframes :
+        Which frames to take (see :func:`kpalette.video.read_frames`): ``fps`` frames per second (default 1),
+        every frame, or key frames only.
+    space : {"lab", "rgb"}, default "lab"
+    seed : int, default 42
+    max_side : int or None, default :data:`~kpalette.video.DEFAULT_SIDE`
+        Frames are scaled down by FFmpeg so their longer side is at most this (``None``: full size).
+    frames : bool, default True
+        Compute each sampled frame's palette (``False``: only the counts, for the film and scene palettes).
+    scenes : bool, default True
+        Find the cuts and each scene's palette.
+    threshold, gap : float
+        The cut detector's settings (see :class:`kpalette.scenes.CutDetector`).
+    progress : callable, optional
+        Called as ``progress(time, n_frames)`` after each sampled frame (for a progress bar).
+
+    Returns
+    -------
+    Film
+
+    Raises
+    ------
+    KPaletteError
+        If the file cannot be read as a video or the arguments are not valid.
+
+    Warns
+    -----
+    TruncatedVideoWarning
+        If the film stops before its announced end; the results cover what could be read.
+    """
+    k = _check(k, space)
+    sampling = Sampling.of(fps, every_frame=every_frame, keyframes=keyframes)
+    info = probe(path)
+    state = _Pass(k, space, seed, frames, scenes, threshold, gap)
+    state.length = info.duration
+    stopped = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TruncatedVideoWarning)
+        for frame in read_frames(path, fps=fps, every_frame=every_frame, keyframes=keyframes, max_side=max_side):
+            state.add(frame.time, frame.image)
+            if progress is not None:
+                progress(frame.time, len(state.frames))
+    for w in caught:
+        if issubclass(w.category, TruncatedVideoWarning):
+            stopped = w.message.stopped_at  # type: ignore[union-attr]
+            state.length = None
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    state.finish()
+    return Film(info, sampling, state.frames, state.counts, palette_of_counts(state.counts.table(), k,
+                space=space, seed=seed), state.scenes, state.cuts, stopped)
+
+
+class _Pass:
+    """The work done on each sampled frame, and the running sums, in one pass."""
+
+    def __init__(self, k: int, space: str, seed: int, frames: bool, scenes: bool, threshold: float,
+                 gap: float) -> None:
+        self.k, self.space, self.seed, self.want_frames = k, space, seed, frames
+        self.counts = ColourCounts()
+        self.frames: list[FramePalette] = []
+        self.scenes: list[Scene] = []
+        self.cuts: list[float] = []
+        self.detector: CutDetector[ColourTable] | None = CutDetector(threshold, gap) if scenes else None
+        self.scene_counts: ColourCounts | None = None
+        self.scene_start = 0.0
+        self.scene_frames = 0
+        self.last_time = 0.0
+        self.step = 0.0
+        self.length: float | None = None   # the film's length, when known and the film was read to the end
+
+    def add(self, time: float, image: NDArray[np.uint8]) -> None:
+        table = colour_table(image.reshape(-1, 3))
+        self.counts.add(table)
+        if self.want_frames:
+            palette = palette_of_counts(table, self.k, space=self.space, seed=self.seed, n_init=FRAME_STARTS)
+            self.frames.append(FramePalette(time, palette, _mean(image)))
+        if self.frames and len(self.frames) > 1:
+            self.step = time - self.frames[-2].time
+        elif self.last_time:
+            self.step = time - self.last_time
+        self.last_time = time
+        if self.detector is not None:
+            self._events(self.detector.push(time, histogram(table), table))
+
+    def _events(self, events: list[tuple[str, float, Any]]) -> None:
+        for kind, time, payload in events:
+            if kind == "cut":
+                self._close(time)
+                self.cuts.append(time)
+            else:
+                if self.scene_counts is None:
+                    self.scene_counts, self.scene_start, self.scene_frames = ColourCounts(), time, 0
+                self.scene_counts.add(payload)
+                self.scene_frames += 1
+
+    def _close(self, end: float) -> None:
+        if self.scene_counts is None:
+            return
+        palette = palette_of_counts(self.scene_counts.table(), self.k, space=self.space, seed=self.seed)
+        self.scenes.append(Scene(self.scene_start, end, self.scene_frames, palette))
+        self.scene_counts = None
+
+    def finish(self) -> None:
+        if self.detector is not None:
+            self._events(self.detector.finish())
+            end = self.last_time + self.step
+            if self.length is not None and self.length > self.last_time:
+                end = min(end, self.length) if self.step else self.length
+            self._close(end)
