@@ -20,6 +20,7 @@ Integer counts add up exactly in any order, so a film split into segments (for a
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import warnings
 from collections.abc import Callable, Iterator
@@ -36,8 +37,9 @@ from .palette import SPACES, Palette
 from .scenes import GAP, THRESHOLD, CutDetector, histogram
 from .video import DEFAULT_SIDE, Sampling, TruncatedVideoWarning, VideoInfo, probe, read_frames
 
-__all__ = ["ColourCounts", "FramePalette", "Scene", "Film", "frame_palette", "frame_palettes", "film_palette",
-           "analyse_film", "palette_of_counts", "FRAME_STARTS"]
+__all__ = ["ColourCounts", "FramePalette", "Scene", "Film", "Segment", "ScenePart", "frame_palette",
+           "frame_palettes", "film_palette", "analyse_film", "analyse_segment", "assemble", "palette_of_counts",
+           "FRAME_STARTS"]
 
 #: k-means++ starts for each frame's palette (the film's and the scenes' palettes use ten, as a still does).
 FRAME_STARTS = 3
@@ -270,79 +272,198 @@ def analyse_film(path: str | os.PathLike[str], k: int = 8, *, fps: float | None 
     k = _check(k, space)
     sampling = Sampling.of(fps, every_frame=every_frame, keyframes=keyframes)
     info = probe(path)
-    state = _Pass(k, space, seed, frames, scenes, threshold, gap)
-    state.length = info.duration
+    part = analyse_segment(path, k, sampling=sampling, space=space, seed=seed, max_side=max_side, frames=frames,
+                           scenes=scenes, threshold=threshold, gap=gap, progress=progress)
+    return assemble(info, sampling, [part], k, space=space, seed=seed)
+
+
+@dataclass
+class ScenePart:
+    """A scene, or the part of one that lies in a segment of the film.
+
+    ``open_start`` / ``open_end``: the scene may go on before / after the segment (no cut was seen there), so
+    it must be joined with its neighbour's part. A closed part has its palette; an open one keeps its counts.
+    """
+
+    start: float
+    end: float
+    frames: int
+    open_start: bool
+    open_end: bool
+    palette: Palette | None = None
+    codes: NDArray[np.int32] | None = None
+    counts: NDArray[np.int64] | None = None
+
+
+@dataclass
+class Segment:
+    """What one pass over a stretch of film found (see :func:`analyse_segment`)."""
+
+    start: float | None
+    end: float | None
+    frames: list[FramePalette]
+    codes: NDArray[np.int32]
+    counts: NDArray[np.int64]
+    parts: list[ScenePart]
+    cuts: list[float]
+    last_time: float | None
+    step: float
+    stopped_at: float | None
+
+
+def analyse_segment(path: str | os.PathLike[str], k: int = 8, *, sampling: Sampling = Sampling(),
+                    space: str = "lab", seed: int = 42, max_side: int | None = DEFAULT_SIDE, frames: bool = True,
+                    scenes: bool = True, threshold: float = THRESHOLD, gap: float = GAP, start: float | None = None,
+                    end: float | None = None, context: float = 0.0,
+                    progress: Callable[[float, int], None] | None = None) -> Segment:
+    """One pass over the frames shown at ``start <= time < end`` (the whole film by default).
+
+    Frames up to ``context`` seconds before and after the segment are read too, for the cut detector only, so
+    that the cuts found near the segment's edges are those a pass over the whole film finds. The counts come
+    back sparse (codes and counts of the occupied bins) so the result is small to send between processes.
+    """
+    k = _check(k, space)
+    lo = None if start is None else max(0.0, start - context) if scenes else start
+    hi = None if end is None else end + context if scenes else end
+    state = _Pass(k, space, seed, frames, scenes, threshold, gap, start, end)
     stopped = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", TruncatedVideoWarning)
-        for frame in read_frames(path, fps=fps, every_frame=every_frame, keyframes=keyframes, max_side=max_side):
+        reader = read_frames(path, fps=sampling.fps, every_frame=sampling.mode == "every",
+                             keyframes=sampling.mode == "keyframes", max_side=max_side, start=lo, end=hi)
+        for frame in reader:
             state.add(frame.time, frame.image)
-            if progress is not None:
+            if progress is not None and state.owns(frame.time):
                 progress(frame.time, len(state.frames))
     for w in caught:
         if issubclass(w.category, TruncatedVideoWarning):
             stopped = w.message.stopped_at  # type: ignore[union-attr]
-            state.length = None
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    state.finish()
-    return Film(info, sampling, state.frames, state.counts, palette_of_counts(state.counts.table(), k,
-                space=space, seed=seed), state.scenes, state.cuts, stopped)
+    state.finish(stopped is not None)
+    codes, counts = state.counts.sparse()
+    return Segment(start, end, state.frames, codes, counts, state.parts, state.cuts, state.last_time,
+                   state.step, stopped)
+
+
+def assemble(info: VideoInfo, sampling: Sampling, segments: list[Segment], k: int = 8, *, space: str = "lab",
+             seed: int = 42) -> Film:
+    """Join the segments of a film, in time order, into one :class:`Film`.
+
+    Counts add up exactly; a scene cut in two by a segment boundary gets its parts' counts added up, then one
+    palette: the result is the same, byte for byte, as one pass over the whole film.
+    """
+    total = ColourCounts()
+    frames: list[FramePalette] = []
+    cuts: list[float] = []
+    for seg in segments:
+        total.counts[seg.codes] += seg.counts
+        frames.extend(seg.frames)
+        cuts.extend(seg.cuts)
+    stopped = next((seg.stopped_at for seg in segments if seg.stopped_at is not None), None)
+    scenes: list[Scene] = []
+    pending: list[ScenePart] = []
+
+    def close(parts: list[ScenePart]) -> None:
+        if len(parts) == 1 and parts[0].palette is not None:
+            p = parts[0]
+            scenes.append(Scene(p.start, p.end, p.frames, p.palette))
+            return
+        joined = ColourCounts()
+        for p in parts:
+            if p.codes is not None and p.counts is not None:
+                joined.counts[p.codes] += p.counts
+        palette = palette_of_counts(joined.table(), k, space=space, seed=seed)
+        scenes.append(Scene(parts[0].start, parts[-1].end, sum(p.frames for p in parts), palette))
+
+    for seg in segments:
+        for part in seg.parts:
+            if pending and not part.open_start:
+                close(pending)
+                pending = []
+            pending.append(part)
+            if not part.open_end:
+                close(pending)
+                pending = []
+    if pending:
+        close(pending)
+    if scenes and stopped is None and info.duration is not None and info.duration > scenes[-1].end:
+        scenes[-1] = dataclasses.replace(scenes[-1], end=info.duration)   # the last scene lasts to the end
+    palette = palette_of_counts(total.table(), k, space=space, seed=seed)
+    return Film(info, sampling, frames, total, palette, scenes, cuts, stopped)
 
 
 class _Pass:
-    """The work done on each sampled frame, and the running sums, in one pass."""
+    """The work done on each sampled frame, and the running sums, in one pass over a segment."""
 
     def __init__(self, k: int, space: str, seed: int, frames: bool, scenes: bool, threshold: float,
-                 gap: float) -> None:
+                 gap: float, start: float | None = None, end: float | None = None) -> None:
         self.k, self.space, self.seed, self.want_frames = k, space, seed, frames
+        self.start, self.end = start, end
         self.counts = ColourCounts()
         self.frames: list[FramePalette] = []
-        self.scenes: list[Scene] = []
+        self.parts: list[ScenePart] = []
         self.cuts: list[float] = []
-        self.detector: CutDetector[ColourTable] | None = CutDetector(threshold, gap) if scenes else None
-        self.scene_counts: ColourCounts | None = None
-        self.scene_start = 0.0
+        self.detector: CutDetector[ColourTable | None] | None = CutDetector(threshold, gap) if scenes else None
+        self.scene = ColourCounts() if scenes else None
+        self.scene_start: float | None = None   # time of the current part's first frame
         self.scene_frames = 0
-        self.last_time = 0.0
+        self.scene_after_cut = start is None or start <= 0   # the current part starts at a cut (or the film's start)
+        self.last_time: float | None = None
+        self.previous: float | None = None
         self.step = 0.0
-        self.length: float | None = None   # the film's length, when known and the film was read to the end
+
+    def owns(self, time: float) -> bool:
+        return (self.start is None or time >= self.start) and (self.end is None or time < self.end)
 
     def add(self, time: float, image: NDArray[np.uint8]) -> None:
         table = colour_table(image.reshape(-1, 3))
-        self.counts.add(table)
-        if self.want_frames:
-            palette = palette_of_counts(table, self.k, space=self.space, seed=self.seed, n_init=FRAME_STARTS)
-            self.frames.append(FramePalette(time, palette, _mean(image)))
-        if self.frames and len(self.frames) > 1:
-            self.step = time - self.frames[-2].time
-        elif self.last_time:
-            self.step = time - self.last_time
-        self.last_time = time
+        owned = self.owns(time)
+        if self.previous is not None:
+            self.step = time - self.previous   # the time between sampled frames, context included
+        self.previous = time
+        if owned:
+            self.counts.add(table)
+            if self.want_frames:
+                palette = palette_of_counts(table, self.k, space=self.space, seed=self.seed, n_init=FRAME_STARTS)
+                self.frames.append(FramePalette(time, palette, _mean(image)))
+            self.last_time = time
         if self.detector is not None:
-            self._events(self.detector.push(time, histogram(table), table))
+            self._events(self.detector.push(time, histogram(table), table if owned else None))
 
     def _events(self, events: list[tuple[str, float, Any]]) -> None:
         for kind, time, payload in events:
+            if not self.owns(time):
+                continue
             if kind == "cut":
-                self._close(time)
+                self._close(time, open_end=False)
+                self.scene_after_cut = True
                 self.cuts.append(time)
-            else:
-                if self.scene_counts is None:
-                    self.scene_counts, self.scene_start, self.scene_frames = ColourCounts(), time, 0
-                self.scene_counts.add(payload)
+            elif payload is not None and self.scene is not None:
+                if self.scene_start is None:
+                    self.scene_start, self.scene_frames = time, 0
+                self.scene.add(payload)
                 self.scene_frames += 1
 
-    def _close(self, end: float) -> None:
-        if self.scene_counts is None:
+    def _close(self, end: float, *, open_end: bool) -> None:
+        if self.scene is None or self.scene_start is None:
             return
-        palette = palette_of_counts(self.scene_counts.table(), self.k, space=self.space, seed=self.seed)
-        self.scenes.append(Scene(self.scene_start, end, self.scene_frames, palette))
-        self.scene_counts = None
+        part = ScenePart(self.scene_start, end, self.scene_frames, not self.scene_after_cut, open_end)
+        if part.open_start or part.open_end:
+            part.codes, part.counts = self.scene.sparse()
+        else:
+            part.palette = palette_of_counts(self.scene.table(), self.k, space=self.space, seed=self.seed)
+        self.parts.append(part)
+        self.scene.counts[:] = 0
+        self.scene_start = None
+        self.scene_after_cut = False
 
-    def finish(self) -> None:
-        if self.detector is not None:
-            self._events(self.detector.finish())
-            end = self.last_time + self.step
-            if self.length is not None and self.length > self.last_time:
-                end = min(end, self.length) if self.step else self.length
-            self._close(end)
+    def finish(self, stopped: bool) -> None:
+        if self.detector is None:
+            return
+        self._events(self.detector.finish())
+        if self.last_time is None:
+            return
+        if self.end is not None and not stopped:
+            self._close(self.end, open_end=True)
+        else:
+            self._close(self.last_time + self.step, open_end=False)
