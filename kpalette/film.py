@@ -21,6 +21,7 @@ Integer counts add up exactly in any order, so a film split into segments (for a
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import warnings
 from collections.abc import Callable, Iterator
@@ -32,17 +33,40 @@ from numpy.typing import NDArray
 
 from .cluster import check_k
 from .errors import KPaletteError
-from .fast import FINE_BITS, ColourTable, colour_table, table_centers
+from .fast import FINE_BITS, ColourTable, colour_codes, lloyd, table_centers
 from .palette import SPACES, Palette
-from .scenes import GAP, THRESHOLD, CutDetector, histogram
+from .scenes import GAP, THRESHOLD, CutDetector, distance, histogram
 from .video import DEFAULT_SIDE, Sampling, TruncatedVideoWarning, VideoInfo, probe, read_frames
 
 __all__ = ["ColourCounts", "FramePalette", "Scene", "Film", "Segment", "ScenePart", "frame_palette",
            "frame_palettes", "film_palette", "analyse_film", "analyse_segment", "assemble", "palette_of_counts",
-           "FRAME_STARTS"]
+           "refine", "FRAME_STARTS", "FRAME_BITS", "WARM_DISTANCE"]
 
-#: k-means++ starts for each frame's palette (the film's and the scenes' palettes use ten, as a still does).
-FRAME_STARTS = 3
+#: k-means++ starts for a frame's palette from scratch (the film's and the scenes' palettes use ten).
+FRAME_STARTS = 10
+#: Bits per channel of the colour bins a frame's own palette is clustered on (the sums for the film and the
+#: scenes keep 7 bits): 6 bits make bins of 4 x 4 x 4 colours, a quarter as many, with a small error the
+#: benchmark measures.
+FRAME_BITS = 6
+#: A frame whose histogram is within this distance of the previous frame's, in the same second of film,
+#: starts from that frame's palette instead of from scratch (see :func:`refine`).
+WARM_DISTANCE = 0.25
+#: Lloyd steps a frame's palette takes from the previous frame's.
+WARM_STEPS = 3
+
+
+def refine(table: ColourTable, centers: NDArray[np.float64], *, space: str = "lab", steps: int = WARM_STEPS
+           ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """k-means on a table started from given centres (a neighbouring frame's palette): a few Lloyd steps.
+
+    Returns the centres that keep at least one pixel and their pixel counts, like
+    :func:`kpalette.fast.table_centers`.
+    """
+    points = table.lab if space == "lab" else table.rgb
+    new, labels, _, _ = lloyd(points, table.counts, np.asarray(centers)[None], max_iter=steps)
+    weights = np.bincount(labels[0], weights=table.counts, minlength=new.shape[1])
+    keep = weights > 0
+    return new[0][keep], weights[keep]
 
 
 class ColourCounts:
@@ -52,11 +76,44 @@ class ColourCounts:
     are added.
     """
 
-    __slots__ = ("counts", "bits")
+    __slots__ = ("_counts", "bits", "_pending", "_n_pending")
+
+    #: Codes waiting to be counted are counted together once there are this many (one pass over the counters).
+    BATCH = 1 << 22
 
     def __init__(self, counts: NDArray[np.int64] | None = None, bits: int = FINE_BITS) -> None:
         self.bits = bits
-        self.counts = np.zeros(1 << (3 * bits), dtype=np.int64) if counts is None else counts
+        self._counts = np.zeros(1 << (3 * bits), dtype=np.int64) if counts is None else counts
+        self._pending: list[NDArray[np.uint32]] = []
+        self._n_pending = 0
+
+    @property
+    def counts(self) -> NDArray[np.int64]:
+        """The counts of all ``2 ** (3 * bits)`` bins."""
+        self._flush()
+        return self._counts
+
+    def _flush(self) -> None:
+        if self._pending:
+            codes = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
+            self._counts += np.bincount(codes, minlength=len(self._counts))
+            self._pending, self._n_pending = [], 0
+
+    def add_codes(self, codes: NDArray[np.uint32]) -> None:
+        """Count pixels given by their bin codes (:func:`kpalette.fast.colour_codes` with ``bits``).
+
+        The codes are kept and counted in batches: counting 2 ** 21 bins for every small frame would cost
+        more than the frame.
+        """
+        self._pending.append(codes)
+        self._n_pending += len(codes)
+        if self._n_pending >= self.BATCH:
+            self._flush()
+
+    def clear(self) -> None:
+        """Set every count back to zero."""
+        self._pending, self._n_pending = [], 0
+        self._counts[:] = 0
 
     def add(self, table: ColourTable) -> None:
         """Add one frame's table (its codes are distinct, so a plain indexed add is exact)."""
@@ -64,11 +121,13 @@ class ColourCounts:
             raise KPaletteError(f"cannot add {table.bits}-bit counts to {self.bits}-bit counts")
         self.counts[table.codes] += table.counts.astype(np.int64)
 
+
     def merge(self, other: "ColourCounts") -> None:
         """Add another sum of counts to this one."""
         if other.bits != self.bits:
             raise KPaletteError("cannot merge counts of different bin sizes")
-        self.counts += other.counts
+        self._flush()
+        self._counts += other.counts
 
     @property
     def pixels(self) -> int:
@@ -104,7 +163,8 @@ class FramePalette:
     palette : Palette
         Its colours, largest share first.
     mean : numpy.ndarray of shape (3,), dtype uint8
-        Its mean colour (RGB), for the crude kind of movie barcode.
+        Its mean colour (RGB, from its 6-bit colour counts: within two levels of the exact mean), for the
+        crude kind of movie barcode.
     """
 
     time: float
@@ -192,30 +252,42 @@ def _check(k: int, space: str) -> int:
 
 
 def frame_palette(image: NDArray[np.uint8], k: int = 8, *, space: str = "lab", seed: int = 42) -> Palette:
-    """A frame's palette the way the film functions make it: :data:`FRAME_STARTS` starts on its colour table.
+    """One frame's palette the way the film functions make it from scratch: on its 6-bit colour table.
 
-    Close to :func:`kpalette.extract_palette` (ten starts) on the same frame at a fraction of the cost; the
-    benchmark (``make bench-film``) measures how close on every frame of a test film.
+    Close to :func:`kpalette.extract_palette` on the same frame at a fraction of the cost; the benchmark
+    (``make bench-film``) measures how close on the frames of a test film.
     """
     k = _check(k, space)
-    return palette_of_counts(colour_table(np.asarray(image, dtype=np.uint8).reshape(-1, 3)), k, space=space,
-                             seed=seed, n_init=FRAME_STARTS)
+    table = _table(colour_codes(np.asarray(image, dtype=np.uint8).reshape(-1, 3), FRAME_BITS), FRAME_BITS)
+    centers, weights = table_centers(table, k, space=space, seed=seed, n_init=FRAME_STARTS)
+    return Palette(centers, weights, space).sort("share")
 
 
-def _mean(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    flat = image.reshape(-1, 3)
-    return np.clip(np.rint(flat.mean(axis=0)), 0, 255).astype(np.uint8)
+def _mean(table: ColourTable) -> NDArray[np.uint8]:
+    """A frame's mean colour from its colour table (within half a bin of the mean of its pixels)."""
+    mean = (table.rgb * table.counts[:, None]).sum(axis=0) / table.counts.sum()
+    return np.clip(np.rint(mean), 0, 255).astype(np.uint8)
+
+
+def _table(codes: NDArray[np.uint32], bits: int) -> ColourTable:
+    counts = np.bincount(codes, minlength=1 << (3 * bits))
+    occupied = np.flatnonzero(counts)
+    return ColourTable(occupied, counts[occupied].astype(np.float64), bits)
 
 
 def frame_palettes(path: str | os.PathLike[str], k: int = 8, *, fps: float | None = 1.0, every_frame: bool = False,
                    keyframes: bool = False, space: str = "lab", seed: int = 42,
                    max_side: int | None = DEFAULT_SIDE) -> Iterator[FramePalette]:
-    """Each sampled frame's palette, one at a time, as the film is decoded (see :func:`analyse_film`)."""
+    """Each sampled frame's palette, one at a time, as the film is decoded.
+
+    The same palettes as ``analyse_film(...).frames``, without keeping them: memory stays flat however long
+    the film (see :func:`analyse_film` for the arguments).
+    """
     k = _check(k, space)
+    state = _Pass(k, space, seed, True, False, THRESHOLD, GAP)
     for frame in read_frames(path, fps=fps, every_frame=every_frame, keyframes=keyframes, max_side=max_side):
-        table = colour_table(frame.image.reshape(-1, 3))
-        yield FramePalette(frame.time, palette_of_counts(table, k, space=space, seed=seed, n_init=FRAME_STARTS),
-                           _mean(frame.image))
+        state.add(frame.time, frame.image)
+        yield state.frames.pop()
 
 
 def film_palette(path: str | os.PathLike[str], k: int = 8, **options: Any) -> Palette:
@@ -403,32 +475,48 @@ class _Pass:
         self.frames: list[FramePalette] = []
         self.parts: list[ScenePart] = []
         self.cuts: list[float] = []
-        self.detector: CutDetector[ColourTable | None] | None = CutDetector(threshold, gap) if scenes else None
+        self.detector: CutDetector[NDArray[np.uint32] | None] | None = CutDetector(threshold, gap) if scenes else None
         self.scene = ColourCounts() if scenes else None
         self.scene_start: float | None = None   # time of the current part's first frame
         self.scene_frames = 0
         self.scene_after_cut = start is None or start <= 0   # the current part starts at a cut (or the film's start)
         self.last_time: float | None = None
         self.previous: float | None = None
+        self.warm: tuple[int, NDArray[np.float32] | None, NDArray[np.float64]] | None = None
         self.step = 0.0
 
     def owns(self, time: float) -> bool:
         return (self.start is None or time >= self.start) and (self.end is None or time < self.end)
 
     def add(self, time: float, image: NDArray[np.uint8]) -> None:
-        table = colour_table(image.reshape(-1, 3))
+        pixels = image.reshape(-1, 3)
+        codes = colour_codes(pixels, FINE_BITS)
+        table = _table(colour_codes(pixels, FRAME_BITS), FRAME_BITS)
         owned = self.owns(time)
         if self.previous is not None:
             self.step = time - self.previous   # the time between sampled frames, context included
         self.previous = time
+        hist = histogram(table)
         if owned:
-            self.counts.add(table)
+            if self.scene is None:
+                self.counts.add_codes(codes)   # with scenes, each scene's counts are added when it closes
             if self.want_frames:
-                palette = palette_of_counts(table, self.k, space=self.space, seed=self.seed, n_init=FRAME_STARTS)
-                self.frames.append(FramePalette(time, palette, _mean(image)))
+                self.frames.append(FramePalette(time, self._frame_palette(time, table, hist), _mean(table)))
             self.last_time = time
         if self.detector is not None:
-            self._events(self.detector.push(time, histogram(table), table if owned else None))
+            self._events(self.detector.push(time, hist, codes if owned else None))
+
+    def _frame_palette(self, time: float, table: ColourTable, hist: NDArray[np.float32] | None) -> Palette:
+        """The frame's palette: from fresh starts, or from the previous frame's colours when it is close."""
+        second = math.floor(time)
+        warm = (self.warm is not None and self.warm[0] == second and hist is not None
+                and distance(self.warm[1], hist) <= WARM_DISTANCE and len(table) > self.k)
+        if warm:
+            centers, weights = refine(table, self.warm[2], space=self.space)  # type: ignore[index]
+        else:
+            centers, weights = table_centers(table, self.k, space=self.space, seed=self.seed, n_init=FRAME_STARTS)
+        self.warm = (second, hist, centers)
+        return Palette(centers, weights, self.space).sort("share")
 
     def _events(self, events: list[tuple[str, float, Any]]) -> None:
         for kind, time, payload in events:
@@ -441,19 +529,20 @@ class _Pass:
             elif payload is not None and self.scene is not None:
                 if self.scene_start is None:
                     self.scene_start, self.scene_frames = time, 0
-                self.scene.add(payload)
+                self.scene.add_codes(payload)
                 self.scene_frames += 1
 
     def _close(self, end: float, *, open_end: bool) -> None:
         if self.scene is None or self.scene_start is None:
             return
+        self.counts.merge(self.scene)
         part = ScenePart(self.scene_start, end, self.scene_frames, not self.scene_after_cut, open_end)
         if part.open_start or part.open_end:
             part.codes, part.counts = self.scene.sparse()
         else:
             part.palette = palette_of_counts(self.scene.table(), self.k, space=self.space, seed=self.seed)
         self.parts.append(part)
-        self.scene.counts[:] = 0
+        self.scene.clear()
         self.scene_start = None
         self.scene_after_cut = False
 
