@@ -4,7 +4,7 @@
 #   make lab    open the chapters in Jupyter Lab
 #   make sync   after editing chapters/*.md: rewrite and re-execute the paired .ipynb files
 #   make pics   regenerate the animations in pics/
-#   make bench  run the speed benchmark
+#   make bench  run the speed benchmark (make bench-film: the film targets, on a test film it makes)
 #   make clean  remove build outputs (make distclean also removes .venv)
 # Every target creates .venv from requirements.txt when it is missing or stale.
 
@@ -22,7 +22,8 @@ export OMP_NUM_THREADS ?= 1
 # the ones given here: make sync CHAPTERS=chapters/05-clustering.md
 CHAPTERS ?= intro.md teachers-guide.md $(sort $(wildcard chapters/[0-9]*.md))
 
-.PHONY: book test lab sync pics bench clean distclean venv test-lib test-notebooks test-book test-browser
+PHONY_FILM := bench-film
+.PHONY: book test lab sync pics bench $(PHONY_FILM) clean distclean venv test-lib test-notebooks test-book test-browser
 
 venv: $(STAMP)
 
@@ -81,6 +82,12 @@ pics: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/palette_speed.py
+
+# The film targets (issue 14): makes a 3-minute 1080p test film in benchmarks/out/ (ignored by git) the first
+# time, then measures speed against decoding alone, palette quality, memory and cuts against PySceneDetect.
+bench-film: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r benchmarks/requirements-film.txt
+	$(PY) benchmarks/film_speed.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

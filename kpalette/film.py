@@ -397,6 +397,10 @@ def analyse_segment(path: str | os.PathLike[str], k: int = 8, *, sampling: Sampl
     k = _check(k, space)
     lo = None if start is None else max(0.0, start - context) if scenes else start
     hi = None if end is None else end + context if scenes else end
+    if frames and start is not None:
+        # frames of the same second before the segment are read too: a frame's palette may start from the
+        # palette of the frame before it, within a second
+        lo = min(start if lo is None else lo, float(math.floor(start)))
     state = _Pass(k, space, seed, frames, scenes, threshold, gap, start, end)
     stopped = None
     with warnings.catch_warnings(record=True) as caught:
@@ -503,6 +507,8 @@ class _Pass:
             if self.want_frames:
                 self.frames.append(FramePalette(time, self._frame_palette(time, table, hist), _mean(table)))
             self.last_time = time
+        elif self.want_frames and self.start is not None and math.floor(self.start) <= time < self.start:
+            self._frame_palette(time, table, hist)   # only so the next frame starts as it would in one pass
         if self.detector is not None:
             self._events(self.detector.push(time, hist, codes if owned else None))
 
