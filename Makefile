@@ -22,8 +22,7 @@ export OMP_NUM_THREADS ?= 1
 # the ones given here: make sync CHAPTERS=chapters/05-clustering.md
 CHAPTERS ?= intro.md teachers-guide.md $(sort $(wildcard chapters/[0-9]*.md))
 
-PHONY_FILM := bench-film
-.PHONY: book test lab sync pics bench $(PHONY_FILM) clean distclean venv test-lib test-notebooks test-book test-browser
+.PHONY: book test lab sync pics bench bench-film clean distclean venv test-lib test-notebooks test-book test-browser
 
 venv: $(STAMP)
 

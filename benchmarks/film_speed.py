@@ -22,7 +22,9 @@ transitions; a cut found within a transition (a fade's span, widened by half a s
 
 Outputs in ``benchmarks/results/``: ``film_speed.csv`` (one row per measurement), ``film_cuts.csv``,
 ``film_sizes.csv`` (frame palettes at several analysis sizes), ``film_barcode.png`` and ``film_machine.txt``.
-Options: ``--quick`` (the first 60 s of film, fewer frames for quality), ``--repeats N``, ``--skip ...``.
+The timed runs save their results in ``benchmarks/out/`` and the quality measures and the cut scores use them,
+so that no pass is made twice. Options: ``--quick`` (the first 60 s of film, fewer frames for quality),
+``--repeats N``, ``--skip memory,frames,film,sizes,barcode`` (the timed runs always happen).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -51,14 +54,14 @@ TOLERANCE = 0.5   # seconds around a transition within which a found cut counts
 
 
 # ------------------------------------------------------------------------------------------ timed workers
-def work(kind: str, path: str, end: float | None) -> dict[str, float]:
+def work(kind: str, path: str, end: float | None) -> dict[str, Any]:
     """Run one measured job in this (fresh) process; return its wall and CPU time and peak memory."""
     import av
 
     from kpalette.film import analyse_segment
     from kpalette.video import Sampling
 
-    out: dict[str, float] = {}
+    out: dict[str, Any] = {}
     start, cpu = time.perf_counter(), time.process_time()
     if kind == "decode":
         n = 0
@@ -74,18 +77,24 @@ def work(kind: str, path: str, end: float | None) -> dict[str, float]:
         sampling = Sampling(mode="every") if kind == "every" else Sampling(fps=1.0)
         seg = analyse_segment(path, K, sampling=sampling, end=end)
         out["frames"] = len(seg.frames)
-        out["cuts"] = len(seg.cuts)
+        out["cut_times"] = seg.cuts  # type: ignore[assignment]
+        # kept for the quality measures, which then need no pass of their own
+        np.savez(OUT / f"{kind}-{Path(path).stem}.npz", times=[f.time for f in seg.frames],
+                 centers=np.array([np.pad(f.palette.lab, ((0, K - len(f.palette)), (0, 0)), constant_values=np.nan)
+                                   for f in seg.frames]),
+                 shares=np.array([np.pad(f.palette.proportions, (0, K - len(f.palette))) for f in seg.frames]),
+                 codes=seg.codes, counts=seg.counts)
     elif kind == "scenedetect":
         from scenedetect import ContentDetector, detect
         scenes = detect(path, ContentDetector(), backend="pyav", end_time=end)
-        out["cuts"] = max(0, len(scenes) - 1)
+        out["cut_times"] = [s[0].get_seconds() for s in scenes[1:]]  # type: ignore[assignment]
     out["seconds"] = time.perf_counter() - start
     out["cpu_seconds"] = time.process_time() - cpu
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
 
-def measure(kind: str, path: Path, end: float | None) -> dict[str, float]:
+def measure(kind: str, path: Path, end: float | None) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--worker", kind, str(path)] + (["--end", str(end)] if end else [])
     env = dict(os.environ, OMP_NUM_THREADS="1")
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
@@ -93,18 +102,22 @@ def measure(kind: str, path: Path, end: float | None) -> dict[str, float]:
 
 
 # ------------------------------------------------------------------------------------------ quality
-def frame_quality(path: Path, end: float | None, n: int) -> tuple[list[dict[str, float]], object]:
-    """Frame palettes of the every-frame pass against extract_palette at full resolution, on n frames."""
-    import kpalette
-    from kpalette.film import analyse_film, analyse_segment
-    from kpalette.video import Sampling, read_frames
+def saved(kind: str) -> dict[str, np.ndarray]:
+    with np.load(OUT / f"{kind}-{FILM.stem}.npz") as data:
+        return {key: data[key] for key in data.files}
 
-    seg = analyse_segment(path, K, sampling=Sampling(mode="every"), end=end, scenes=False)
-    times = [f.time for f in seg.frames]
-    # frames spread over the film, half of them in the middle of a second (palettes started from the frame
-    # before), half on a second's first frame (palettes from scratch)
-    picks = set(np.linspace(0, len(times) - 1, n).round().astype(int).tolist())
-    ours = {round(seg.frames[i].time, 4): seg.frames[i].palette for i in picks}
+
+def frame_quality(path: Path, end: float | None, n: int) -> list[dict[str, float]]:
+    """The every-frame pass's frame palettes against extract_palette at full resolution, on n frames."""
+    import kpalette
+    from kpalette.video import read_frames
+
+    data = saved("every")
+    picks = set(np.linspace(0, len(data["times"]) - 1, n).round().astype(int).tolist())
+    ours = {}
+    for i in picks:
+        keep = data["shares"][i] > 0
+        ours[round(float(data["times"][i]), 4)] = kpalette.Palette(data["centers"][i][keep], data["shares"][i][keep])
     rows = []
     for frame in read_frames(path, every_frame=True, max_side=None, end=end):
         key = round(frame.time, 4)
@@ -115,8 +128,7 @@ def frame_quality(path: Path, end: float | None, n: int) -> tuple[list[dict[str,
         e_ref = kpalette.delta_e(image, kpalette.quantize(image, ref), formula="76")
         e_ours = kpalette.delta_e(image, kpalette.quantize(image, ours[key]), formula="76")
         rows.append({"time": frame.time, "ref_dE76": e_ref, "ours_dE76": e_ours})
-    del analyse_film
-    return rows, seg
+    return rows
 
 
 def film_quality(path: Path, end: float | None, ref_starts: int) -> dict[str, float]:
@@ -127,12 +139,11 @@ def film_quality(path: Path, end: float | None, ref_starts: int) -> dict[str, fl
 
     import kpalette
     from kpalette.fast import nearest
-    from kpalette.film import analyse_segment
-    from kpalette.video import Sampling, read_frames
+    from kpalette.video import read_frames
 
-    seg = analyse_segment(path, K, sampling=Sampling(fps=1.0), end=end, scenes=False, frames=False)
     from kpalette.film import ColourCounts, palette_of_counts
-    counts = ColourCounts.from_sparse(seg.codes, seg.counts)
+    data = saved("fps1")
+    counts = ColourCounts.from_sparse(data["codes"], data["counts"])
     film = palette_of_counts(counts.table(), K)
     exact = np.zeros(1 << 24, dtype=np.int64)   # every 24-bit colour of the full-size sampled frames
     n_frames = 0
@@ -202,14 +213,6 @@ def score_cuts(found: list[float], truth: list[dict[str, float]]) -> dict[str, f
     return {"found": len(found), "true": len(truth), "hits": hits, "precision": precision, "recall": recall}
 
 
-def scenedetect_cuts(path: Path, end: float | None) -> tuple[list[float], float]:
-    from scenedetect import ContentDetector, detect
-
-    start = time.perf_counter()
-    scenes = detect(str(path), ContentDetector(), backend="pyav", end_time=end)
-    return [s[0].get_seconds() for s in scenes[1:]], time.perf_counter() - start
-
-
 # ------------------------------------------------------------------------------------------ main
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -253,17 +256,18 @@ def main() -> None:
             print(f"{kind}: {best / decode:.2f} x decode time ({best_cpu / decode_cpu:.2f} x in CPU time)", flush=True)
         add("time_decode", seconds=decode, cpu_seconds=decode_cpu, frames=runs["decode"][0]["frames"],
             peak_mb=max(x["peak_mb"] for x in runs["decode"]))
+        cut_times = {kind: runs[kind][0]["cut_times"] for kind in ("fps1", "every", "scenedetect")}
+        peaks = {kind: max(x["peak_mb"] for x in runs[kind]) for kind in ("fps1", "every")}
 
     if "memory" not in skip:
         for kind in ("fps1", "every"):
-            short = measure(kind, FILM, end)
             long = measure(kind, LONG, 2 * end if end else None)
-            add(f"memory_{kind}", peak_mb=short["peak_mb"], peak_mb_twice_as_long=long["peak_mb"],
-                seconds=short["seconds"], seconds_twice_as_long=long["seconds"])
-            print(f"memory {kind}: {short['peak_mb']:.0f} MB, twice as long {long['peak_mb']:.0f} MB", flush=True)
+            add(f"memory_{kind}", peak_mb=peaks[kind], peak_mb_twice_as_long=long["peak_mb"],
+                frames_twice_as_long=long["frames"])
+            print(f"memory {kind}: {peaks[kind]:.0f} MB, twice as long {long['peak_mb']:.0f} MB", flush=True)
 
     if "frames" not in skip:
-        frame_rows, _ = frame_quality(FILM, end, 24 if args.quick else 60)
+        frame_rows = frame_quality(FILM, end, 24 if args.quick else 60)
         rel = [r["ours_dE76"] / r["ref_dE76"] - 1 for r in frame_rows]
         add("frame_dE76", frames=len(frame_rows), mean_rel=float(np.mean(rel)), worst_rel=float(np.max(rel)),
             ref_dE76=float(np.mean([r["ref_dE76"] for r in frame_rows])),
@@ -287,15 +291,14 @@ def main() -> None:
             w.writerows(sizes)
 
     if "cuts" not in skip:
-        from kpalette.film import analyse_segment
-        from kpalette.video import Sampling
-        cut_rows = []
-        for name, sampling in (("kpalette fps 1", Sampling(fps=1.0)), ("kpalette every frame", Sampling(mode="every"))):
-            seg = analyse_segment(FILM, K, sampling=sampling, end=end, frames=False)
-            cut_rows.append({"method": name, **score_cuts(seg.cuts, transitions), "extra_pass_seconds": 0.0})
-        found, seconds = scenedetect_cuts(FILM, end)
-        cut_rows.append({"method": "PySceneDetect ContentDetector", **score_cuts(found, transitions),
-                         "extra_pass_seconds": seconds})
+        sd = next(r for r in rows if r["measure"] == "time_scenedetect")
+        cut_rows = [
+            {"method": "kpalette, 1 frame per second", **score_cuts(cut_times["fps1"], transitions),
+             "extra_pass_x_decode": 0.0},
+            {"method": "kpalette, every frame", **score_cuts(cut_times["every"], transitions),
+             "extra_pass_x_decode": 0.0},
+            {"method": "PySceneDetect ContentDetector", **score_cuts(cut_times["scenedetect"], transitions),
+             "extra_pass_x_decode": sd["ratio"]}]
         for row in cut_rows:
             print(f"cuts, {row['method']}: precision {row['precision']:.2f}, recall {row['recall']:.2f} "
                   f"({row['hits']} of {row['true']} transitions, {row['found']} cuts found)", flush=True)
