@@ -159,13 +159,13 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
 
 def _stop(pool: ProcessPoolExecutor) -> None:
     """Stop the workers now (Ctrl-C, or a reader that went away)."""
-    pool.shutdown(wait=False, cancel_futures=True)
     terminate = getattr(pool, "terminate_workers", None)   # Python 3.14
     if terminate is not None:
         terminate()
-        return
-    for process in list(getattr(pool, "_processes", {}).values()):
-        process.terminate()
+    else:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def run_all(work: Callable[[Source], R], items: Iterable[Source | Failure], jobs: int
@@ -279,7 +279,8 @@ class Reporter:
         try:
             columns = os.get_terminal_size(self.stream.fileno()).columns
         except (AttributeError, ValueError, OSError):
-            columns = 80
+            columns = 0
+        columns = columns if columns >= 20 else 80
         width = 24
         filled = width * self.done // max(1, self.total)
         count = f"{self.done}/{self.total}"

@@ -213,18 +213,20 @@ def _file_type(value: str, kind: str, parser: argparse.ArgumentParser) -> str:
 def _path_type(value: str, kind: str) -> str:
     """The file type of a per-input file given by path (exit 1 if its extension is not one we write)."""
     from .analyse import PRODUCTS
+    from .outputs import descriptor_of
 
     product = PRODUCTS[kind]
-    if value in ("-", "/dev/stdout"):
-        return product.types[0]
     suffix = Path(value).suffix.lower().lstrip(".")
-    if suffix not in product.types:
-        if os.path.isdir(value):
-            raise KPaletteError(f"{value}: is a directory; give a file name")
-        raise KPaletteError(f"{value}: cannot write a {product.option} file with extension "
-                            f"{('.' + suffix) if suffix else '(none)'!r}; use one of "
-                            f"{', '.join('.' + t for t in sorted(set(product.types)))}")
-    return suffix
+    if suffix in product.types:
+        return suffix
+    if descriptor_of(value) is not None or (os.path.exists(value) and not os.path.isdir(value)
+                                            and not os.path.isfile(value)):
+        return product.types[0]   # standard output, a device or a FIFO: the usual type
+    if os.path.isdir(value):
+        raise KPaletteError(f"{value}: is a directory; give a file name")
+    raise KPaletteError(f"{value}: cannot write a {product.option} file with extension "
+                        f"{('.' + suffix) if suffix else '(none)'!r}; use one of "
+                        f"{', '.join('.' + t for t in sorted(set(product.types)))}")
 
 
 def _applied(value: str, space: str) -> Any:

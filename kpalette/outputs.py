@@ -37,7 +37,7 @@ from pathlib import Path
 
 from .errors import KPaletteError
 
-__all__ = ["Target", "target", "write", "unique_stems", "held_interrupts", "TEMP_SUFFIX"]
+__all__ = ["Target", "target", "write", "unique_stems", "held_interrupts", "descriptor_of", "TEMP_SUFFIX"]
 
 #: Temporary files end with this, and start with a dot: ``.NAME.XXXXXXXX.kpalette-tmp``.
 TEMP_SUFFIX = ".kpalette-tmp"
@@ -63,7 +63,8 @@ class Target:
         return self.fd == 1
 
 
-def _std_fd(spec: str) -> int | None:
+def descriptor_of(spec: str) -> int | None:
+    """The descriptor that `-`, `/dev/stdout`, `/dev/stderr` or `/dev/fd/N` stands for, else None."""
     if spec in _STD_NAMES:
         return _STD_NAMES[spec]
     match = _FD_PATH.match(spec)
@@ -97,7 +98,7 @@ def target(spec: str | os.PathLike[str]) -> Target:
         If the output must not or cannot be written (see the module docstring).
     """
     shown = os.fspath(spec)
-    fd = _std_fd(shown)
+    fd = descriptor_of(shown)
     if fd is not None:
         try:
             os.fstat(fd)
