@@ -75,7 +75,7 @@ class Palette:
         if not (np.all(np.isfinite(centers)) and np.all(np.isfinite(shares)) and np.all(shares >= 0)):
             raise KPaletteError("a palette needs finite colours and shares that are not negative")
         total = shares.sum()
-        if len(shares) and total > 0:
+        if len(shares) and total > 0 and abs(total - 1.0) > 1e-12:   # already normalised shares stay as they are
             shares = shares / total
         centers.setflags(write=False)
         shares.setflags(write=False)
