@@ -52,6 +52,17 @@ PRODUCTS: dict[str, Product] = {
 }
 
 
+def _film_products() -> None:
+    """Add the films' own files (``--barcode``, ``--frames``, ``--scenes``: :mod:`kpalette.filmcli`)."""
+    from .filmcli import PRODUCTS as FILM_PRODUCTS
+
+    for kind, (option, types, text) in FILM_PRODUCTS.items():
+        PRODUCTS[kind] = Product(option, types, text)
+
+
+_film_products()
+
+
 @dataclass(frozen=True)
 class Options:
     """Everything :func:`analyse` needs besides the input (sent to every worker)."""
@@ -76,6 +87,8 @@ class Options:
     products: dict[str, str] = field(default_factory=dict)
     """The per-input files asked for: kind to file type, e.g. ``{"swatch": "png"}``."""
     timeout: float = TIMEOUT
+    video: Any = None
+    """The film options (:class:`kpalette.filmcli.VideoOptions`), for inputs of kind ``video``."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,8 @@ class Result:
     label: str
     palette: bytes
     files: dict[str, bytes]
+    warnings: tuple[str, ...] = ()
+    """One line each, printed as ``kpalette: warning: ...`` (a film cut short)."""
 
 
 def encode_image(array: NDArray[np.uint8], file_type: str) -> bytes:
@@ -163,12 +178,19 @@ def analyse_image(source: Source, options: Options) -> Result:
             files[kind] = encode_image(quantize(image if alpha is None else np.dstack([image, alpha]), palette),
                                        file_type)
         else:
-            raise KPaletteError(f"{PRODUCTS[kind].option} does not apply to an image")
+            raise KPaletteError(f"{PRODUCTS[kind].option} is for films, not images")
     return Result(source.label, text if isinstance(text, bytes) else text.encode("utf-8"), files)
 
 
+def analyse_video(source: Source, options: Options) -> Result:
+    """The palette of one film, and its barcode, frames and scenes if asked for (:mod:`kpalette.filmcli`)."""
+    from .filmcli import analyse_video as run
+
+    return run(source, options)  # type: ignore[no-any-return]
+
+
 #: The function that analyses each kind of input (see :data:`kpalette.batch.KINDS`).
-ANALYSERS = {"image": analyse_image}
+ANALYSERS = {"image": analyse_image, "video": analyse_video}
 
 
 def analyse(source: Source, options: Options) -> Result:

@@ -165,7 +165,7 @@ def _check_path(p: Path) -> None:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
+    text = str(getattr(exc, "strerror", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
 
