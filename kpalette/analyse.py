@@ -23,7 +23,7 @@ from .fetch import TIMEOUT, fetch, is_url
 from .palette import Palette
 
 __all__ = ["Options", "Result", "Product", "PRODUCTS", "IMAGE_TYPES", "ANALYSERS", "analyse", "analyse_image",
-           "encode_image", "palette_in"]
+           "analyse_video", "encode_image", "palette_bytes", "palette_in"]
 
 #: File types an image output (``--swatch``, ``--quantized``) can be, by extension, and Pillow's name for each.
 IMAGE_TYPES = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "tif": "TIFF", "tiff": "TIFF", "webp": "WEBP",
@@ -138,7 +138,6 @@ def _readable(source: Source, options: Options) -> Any:
 def analyse_image(source: Source, options: Options) -> Result:
     """The palette of one image, and the swatch and poster if asked for."""
     from .cluster import extract_palette
-    from .export import export
     from .io import read_pixels
     from .pixels import ALPHA_MIN, visible
 
@@ -156,13 +155,7 @@ def analyse_image(source: Source, options: Options) -> Result:
         meta = {"k": options.k, "method": options.method, "seed": options.seed}
     if options.sort is not None:
         palette = palette.sort(options.sort)
-    if options.fmt == "text":
-        from .export import to_text
-
-        text: str | bytes = to_text(palette, image=source.label, colour=options.colour, **meta)
-    else:
-        text = export(palette, options.fmt, image=source.label, prefix=options.prefix, compact=options.compact,
-                      **meta)
+    text = palette_bytes(palette, source.label, options, meta)
     files: dict[str, bytes] = {}
     for kind, file_type in options.products.items():
         if kind == "swatch":
@@ -179,7 +172,18 @@ def analyse_image(source: Source, options: Options) -> Result:
                                        file_type)
         else:
             raise KPaletteError(f"{PRODUCTS[kind].option} is for films, not images")
-    return Result(source.label, text if isinstance(text, bytes) else text.encode("utf-8"), files)
+    return Result(source.label, text, files)
+
+
+def palette_bytes(palette: Palette, label: str, options: Options, meta: dict[str, Any]) -> bytes:
+    """The palette written out in ``options.fmt``, as bytes, with how it was made (``meta``: k, method, seed)."""
+    from .export import export, to_text
+
+    if options.fmt == "text":
+        text: str | bytes = to_text(palette, image=label, colour=options.colour, **meta)
+    else:
+        text = export(palette, options.fmt, image=label, prefix=options.prefix, compact=options.compact, **meta)
+    return text if isinstance(text, bytes) else text.encode("utf-8")
 
 
 def analyse_video(source: Source, options: Options) -> Result:

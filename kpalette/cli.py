@@ -92,24 +92,22 @@ def _jobs(text: str) -> int:
     return _whole(text, 1, 1024, "the number of jobs")
 
 
-def _seconds(text: str) -> float:
+def _seconds(text: str, limit: float = 3600, what: str = "the time limit", unit: str = " s") -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(f"the time limit must be more than 0 and at most 3600 s, got {text}")
+    if not 0 < value <= limit:
+        raise argparse.ArgumentTypeError(f"{what} must be more than 0 and at most {limit:g}{unit}, got {text}")
     return value
 
 
 def _rate(text: str) -> float:
+    """Frames per second for a film: above 0, at most 1000 (the same checks as :func:`_seconds`)."""
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of frames per second, got {text!r}") from None
-    if not 0 < value <= 1000:
-        raise argparse.ArgumentTypeError(f"frames per second must be more than 0 and at most 1000, got {text}")
-    return value
+        return _seconds(text, limit=1000, what="frames per second", unit="")
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("a number of seconds", "a number of frames per second"))
 
 
 def _height(text: str) -> int:

@@ -179,9 +179,8 @@ class _Progress:
 
 def analyse_video(source: Any, options: Any) -> Any:
     """The palette of one film (in ``options.fmt``), and its barcode, frames and scenes if asked for."""
-    from .analyse import Result, encode_image
+    from .analyse import Result, encode_image, palette_bytes
     from .barcode import barcode
-    from .export import export, to_text
     from .film import analyse_film, assemble
     from .video import TruncatedVideoWarning
 
@@ -214,12 +213,7 @@ def analyse_video(source: Any, options: Any) -> Any:
         if issubclass(w.category, TruncatedVideoWarning):
             notes.append(str(w.message))
     palette = film.palette if options.sort is None else film.palette.sort(options.sort)
-    meta: dict[str, Any] = {"k": options.k, "method": "fast", "seed": options.seed}
-    if options.fmt == "text":
-        text: str | bytes = to_text(palette, image=source.label, colour=options.colour, **meta)
-    else:
-        text = export(palette, options.fmt, image=source.label, prefix=options.prefix, compact=options.compact,
-                      **meta)
+    text = palette_bytes(palette, source.label, options, {"k": options.k, "method": "fast", "seed": options.seed})
     files: dict[str, bytes] = {}
     for kind, file_type in options.products.items():
         if kind == "barcode":
@@ -233,5 +227,4 @@ def analyse_video(source: Any, options: Any) -> Any:
             from .analyse import PRODUCTS as ALL
 
             raise KPaletteError(f"{ALL[kind].option} does not apply to a film")
-    return Result(source.label, text if isinstance(text, bytes) else text.encode("utf-8"), files,
-                  tuple(dict.fromkeys(notes)))
+    return Result(source.label, text, files, tuple(dict.fromkeys(notes)))
