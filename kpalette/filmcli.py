@@ -102,14 +102,14 @@ _CLUSTER: dict[str, Any] = {}
 
 def start_cluster_work(sources: list[Any], options: Any) -> None:
     """Send every film's segments to the Dask cluster now, so that all films are worked on at once."""
+    video = options.video
+    if video is None or video.dask is None:
+        return
     from .distribute import _context, segments
     from .film import analyse_segment
     from .scenes import GAP
     from .video import Sampling, probe
 
-    video = options.video
-    if video.dask is None:
-        return
     try:
         from distributed import Client, LocalCluster
     except ImportError:
