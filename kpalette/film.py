@@ -407,10 +407,12 @@ def analyse_segment(path: str | os.PathLike[str], k: int = 8, *, sampling: Sampl
         warnings.simplefilter("always", TruncatedVideoWarning)
         reader = read_frames(path, fps=sampling.fps, every_frame=sampling.mode == "every",
                              keyframes=sampling.mode == "keyframes", max_side=max_side, start=lo, end=hi)
+        taken = 0
         for frame in reader:
             state.add(frame.time, frame.image)
             if progress is not None and state.owns(frame.time):
-                progress(frame.time, len(state.frames))
+                taken += 1
+                progress(frame.time, taken)
     for w in caught:
         if issubclass(w.category, TruncatedVideoWarning):
             stopped = w.message.stopped_at  # type: ignore[union-attr]
