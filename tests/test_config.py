@@ -239,6 +239,32 @@ def test_the_build_serves_everything_itself(config):
         assert (ROOT / "_static" / script).exists(), f"html_js_files names a missing _static/{script}"
 
 
+def test_book_extension_keeps_one_copy_and_drops_unused_widget_scripts(caplog, monkeypatch):
+    # _ext/book_offline.py on one page's scripts, as Sphinx 7.4 hands them over: sphinx-thebe's settings twice
+    # (filename None, then ''), myst-nb's widget state and scripts, and a script from another host.
+    from types import SimpleNamespace
+
+    from sphinx.builders.html._assets import _JavaScript
+
+    monkeypatch.syspath_prepend(str(ROOT / "_ext"))
+    import book_offline
+
+    cdn = "https://cdn.example.org/html-manager.js"
+    settings = 'const THEBE_JS_URL = "https://unpkg.com/thebe@0.8.2/lib/index.js"'
+    scripts = [_JavaScript("_static/doctools.js", priority=200), _JavaScript(None, body=settings),
+               _JavaScript("", body=settings), _JavaScript(None, type=book_offline.WIDGET_STATE, body="{}"),
+               _JavaScript(cdn)]
+    app = SimpleNamespace(config=SimpleNamespace(nb_ipywidgets_js={cdn: {}}))
+    context = {"script_files": list(scripts), "css_files": [], "body": "<p>No widget here.</p>"}
+    book_offline.tidy_page_assets(app, "chapters/11-live-demo", "page.html", context, None)
+    assert context["script_files"] == scripts[:2], "one copy of the settings, no widget state or script"
+    context = {"script_files": list(scripts), "css_files": [], "body": book_offline.WIDGET_VIEW}
+    with caplog.at_level("WARNING"):
+        book_offline.tidy_page_assets(app, "chapters/11-live-demo", "page.html", context, None)
+    assert context["script_files"] == [*scripts[:2], *scripts[3:]], "a page that shows a widget keeps its scripts"
+    assert f"loads {cdn} from another host" in caplog.text
+
+
 def test_colab_setup_clones_the_configured_repository(config):
     assert clone_target(COLAB_SETUP) == (config["repository"]["url"], config["repository"]["branch"])
     compile(COLAB_SETUP, "colab-setup", "exec")
