@@ -624,7 +624,7 @@ def kmeans_at_work(out: Path, scale: float) -> int:
     ax3.set_xlabel(LAB_WORDS["a"], fontsize=12, labelpad=0)
     ax3.set_ylabel(LAB_WORDS["b"], fontsize=12, labelpad=4)
     ax3.set_zlabel(LAB_WORDS["L"], fontsize=12, labelpad=-2)
-    ax3.tick_params(colors=DIM, labelsize=9, pad=0)
+    ax3.tick_params(colors=DIM, labelsize=10, pad=0)
     ax3.set_xticks([-30, 0])
     ax3.set_yticks([-40, 0, 40])
     ax3.set_zticks([0, 50, 100])
@@ -637,7 +637,7 @@ def kmeans_at_work(out: Path, scale: float) -> int:
         ax.set_aspect("equal")
         ax.set_xlabel(LAB_WORDS[x], fontsize=12, color=FG, labelpad=2)
         ax.set_ylabel(LAB_WORDS[y], fontsize=12, color=FG, labelpad=0)
-        ax.tick_params(colors=DIM, labelsize=9, pad=2)
+        ax.tick_params(colors=DIM, labelsize=10, pad=2)
         ax.set_xticks([-30, 0])
         for spine in ax.spines.values():
             spine.set_color(DIM)
@@ -652,7 +652,7 @@ def kmeans_at_work(out: Path, scale: float) -> int:
     strip.set_ylim(0, 1)
     strip.set_autoscale_on(False)
     strip.set_axis_off()
-    fig.text(0.02, 0.145, "palette: the centres' colours, with their share of the pixels", fontsize=11,
+    fig.text(0.02, 0.145, "palette: the centres' colours, with their share of the pixels", fontsize=12,
              color=DIM, va="bottom")
     title_text = fig.text(0.02, 0.975, "", fontsize=19, fontweight="bold", color=ACCENT, va="top")
     note_text = fig.text(0.02, 0.012, "", fontsize=12.5, color=FG, va="bottom")
