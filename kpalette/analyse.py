@@ -139,13 +139,10 @@ def analyse_image(source: Source, options: Options) -> Result:
     """The palette of one image, and the swatch and poster if asked for."""
     from .cluster import extract_palette
     from .io import read_pixels
-    from .pixels import ALPHA_MIN, visible
+    from .pixels import visible
 
     image, alpha = read_pixels(_readable(source, options))
-    mask = visible(alpha)
-    if mask is not None and not mask.any():
-        raise KPaletteError(f"{source.label}: every pixel is transparent or nearly (alpha below {ALPHA_MIN} of "
-                            "255), so there are no colours to take")
+    mask = visible(alpha, source.label)
     if options.apply is not None:
         palette = palette_in(image, mask, options.apply)
         meta: dict[str, Any] = {"k": len(palette), "method": "apply", "seed": None}

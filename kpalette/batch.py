@@ -17,18 +17,18 @@ because only the main process writes files (see :mod:`kpalette.outputs`).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
+
+if TYPE_CHECKING:  # multiprocessing is imported only when several inputs run in worker processes
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 from .errors import KPaletteError
 from .fetch import is_url
@@ -164,12 +164,20 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _pool(jobs: int) -> ProcessPoolExecutor:
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method), initializer=_ignore_sigint)
+def _pool(jobs: int) -> "ProcessPoolExecutor":
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        # workers fork from one server that has imported NumPy, Pillow and kpalette once (no thread is copied)
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["numpy", "PIL.Image", "kpalette.analyse", "kpalette.cluster"])
+    else:  # pragma: no cover - Windows
+        context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(jobs, mp_context=context, initializer=_ignore_sigint)
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
+def _stop(pool: "ProcessPoolExecutor") -> None:
     """Stop the workers now (Ctrl-C, or a reader that went away)."""
     terminate = getattr(pool, "terminate_workers", None)   # Python 3.14
     if terminate is not None:
@@ -193,7 +201,8 @@ def run_all(work: Callable[[Source], R], items: Iterable[Source | Failure], jobs
     items : iterable of Source or Failure
         The inputs; a :class:`Failure` is passed through in its place.
     jobs : int
-        The most worker processes; with 1 (or a single source) everything runs in this process.
+        The most worker processes, and at most one per two sources; with 1 (or fewer than four sources)
+        everything runs in this process.
 
     Yields
     ------
@@ -202,13 +211,16 @@ def run_all(work: Callable[[Source], R], items: Iterable[Source | Failure], jobs
     """
     items = list(items)
     sources = [item for item in items if isinstance(item, Source)]
-    if jobs <= 1 or len(sources) <= 1:
+    jobs = min(jobs, len(sources) // 2)   # starting a worker costs about what one input does: two each at least
+    if jobs <= 1:
         for item in items:
             yield item, item if isinstance(item, Failure) else attempt(work, item)
         return
+    from concurrent.futures.process import BrokenProcessPool
+
     window = 4 * jobs   # results wait in order: bound how many are held at once
-    pool = _pool(min(jobs, len(sources)))
-    pending: deque[tuple[Source | Failure, Future[Any] | None]] = deque()
+    pool = _pool(jobs)
+    pending: "deque[tuple[Source | Failure, Future[Any] | None]]" = deque()
     queue = iter(items)
 
     def submit(item: Source | Failure) -> None:
@@ -231,7 +243,7 @@ def run_all(work: Callable[[Source], R], items: Iterable[Source | Failure], jobs
                     outcome = Failure(f"{item.label}: the process reading it stopped unexpectedly (out of memory?)"
                                       if isinstance(item, Source) else "a worker process stopped")
                     pool.shutdown(wait=False, cancel_futures=True)
-                    pool = _pool(min(jobs, len(sources)))
+                    pool = _pool(jobs)
                     waiting = [i for i, _ in pending]
                     pending.clear()
                     for again in waiting:

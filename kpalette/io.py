@@ -24,7 +24,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import KPaletteError
 from .fetch import fetch, is_url
-from .pixels import ALPHA_MIN, visible
+from .pixels import visible
 
 __all__ = ["load_image", "read_pixels", "pil_pixels", "MAX_PIXELS", "ImageSource"]
 
@@ -220,11 +220,7 @@ def load_image(source: ImageSource, *, with_mask: bool = False
     image, alpha = read_pixels(source)
     if not with_mask:
         return image
-    mask = visible(alpha)
-    if mask is not None and not mask.any():
-        raise KPaletteError(f"{_name(source)}: every pixel is transparent or nearly (alpha below {ALPHA_MIN} of "
-                            "255), so there are no colours to take")
-    return image, mask
+    return image, visible(alpha, _name(source))
 
 
 def _name(source: object) -> str:

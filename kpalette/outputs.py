@@ -188,13 +188,17 @@ def _write_atomic(files: Sequence[tuple[Target, bytes]]) -> None:
                 os.unlink(tmp)
 
 
+def _write_fd(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def _write_direct(t: Target, data: bytes) -> None:
     if t.fd is not None:
         stream = sys.stdout if t.fd == 1 else sys.stderr if t.fd == 2 else None
         if stream is None:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(t.fd, view):]
+            _write_fd(t.fd, data)
             return
         stream.flush()
         binary = getattr(stream, "buffer", None)
@@ -211,9 +215,7 @@ def _write_direct(t: Target, data: bytes) -> None:
     except OSError as exc:
         raise _error(exc, t) from None
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        _write_fd(fd, data)
     except BrokenPipeError:
         raise
     except OSError as exc:

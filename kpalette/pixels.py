@@ -52,9 +52,18 @@ ALPHA_MIN = 128
 _ENCODED = (str, os.PathLike, bytes, bytearray, memoryview)
 
 
-def visible(alpha: NDArray[np.uint8] | None) -> NDArray[np.bool_] | None:
-    """Which pixels take part, from an 8-bit alpha channel (``None`` when the image has no alpha)."""
-    return None if alpha is None else alpha >= ALPHA_MIN
+def visible(alpha: NDArray[np.uint8] | None, name: str | None = None) -> NDArray[np.bool_] | None:
+    """Which pixels take part, from an 8-bit alpha channel (``None`` when the image has no alpha).
+
+    With ``name``, raise :class:`KPaletteError` (naming the image so) when no pixel takes part.
+    """
+    if alpha is None:
+        return None
+    mask = alpha >= ALPHA_MIN
+    if name is not None and not mask.any():
+        raise KPaletteError(f"{name}: every pixel is transparent or nearly (alpha below {ALPHA_MIN} of 255), "
+                            "so there are no colours to take")
+    return mask
 
 
 def _to_uint8(values: NDArray[Any], what: str) -> NDArray[np.uint8]:

@@ -19,6 +19,7 @@ from PIL import Image
 
 import kpalette
 from kpalette.outputs import TEMP_SUFFIX
+from terminal import run_on_terminal
 
 PY = sys.executable
 
@@ -149,22 +150,9 @@ def test_standard_input_from_a_terminal_is_refused_rather_than_waited_for(shots:
 def test_progress_bar_only_on_a_terminal(shots: Path, tmp_path: Path) -> None:
     quiet = kpalette_run("frames", "--out-dir", tmp_path / "q", cwd=shots)
     assert quiet.returncode == 0 and quiet.stderr == b""
-    main_fd, child_fd = pty.openpty()
-    proc = subprocess.Popen([PY, "-m", "kpalette", "frames", "--out-dir", str(tmp_path / "t"), "--jobs", "1"],
-                            stderr=child_fd, stdout=subprocess.PIPE, cwd=shots)
-    os.close(child_fd)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(main_fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(main_fd)
-    assert proc.wait(timeout=120) == 0
-    shown = b"".join(chunks).decode()
+    status, shown = run_on_terminal([PY, "-m", "kpalette", "frames", "--out-dir", str(tmp_path / "t"), "--jobs", "1"],
+                                    stream="stderr", stdout=subprocess.PIPE, cwd=shots)
+    assert status == 0
     assert "kpalette [" in shown and "3/3" in shown and shown.endswith("\r\x1b[K")   # drawn, then cleared
 
 

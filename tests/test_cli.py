@@ -20,6 +20,7 @@ from PIL import Image
 import kpalette
 from kpalette.cli import main
 from kpalette.term import supports_colour
+from terminal import run_on_terminal
 
 PY = sys.executable
 ENTRY = Path(sys.executable).with_name("kpalette")
@@ -222,23 +223,11 @@ def test_same_output_byte_for_byte_across_runs_entry_points_and_threads(frame: P
 def test_a_terminal_gets_colour_blocks_unless_no_color(frame: Path) -> None:
     outs = []
     for extra in ({"TERM": "xterm-256color"}, {"TERM": "xterm-256color", "NO_COLOR": "1"}):
-        main_fd, child_fd = pty.openpty()
         env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-        proc = subprocess.Popen([PY, "-m", "kpalette", str(frame), "-k", "3"], stdout=child_fd,
-                                stderr=subprocess.PIPE, env={**env, **extra})
-        os.close(child_fd)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(main_fd, 4096)
-            except OSError:  # the child closed the terminal
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        os.close(main_fd)
-        assert proc.wait(timeout=120) == 0
-        outs.append(b"".join(chunks).decode().splitlines())
+        status, shown = run_on_terminal([PY, "-m", "kpalette", str(frame), "-k", "3"], stderr=subprocess.PIPE,
+                                        env={**env, **extra})
+        assert status == 0
+        outs.append(shown.splitlines())
     coloured, plain = outs
     assert all(row.startswith("\x1b[48;2;") for row in coloured[2:]) and len(coloured) == 5
     assert not any("\x1b" in row for row in plain) and len(plain) == 5
