@@ -56,7 +56,8 @@ def _tiles(image: np.ndarray) -> list[np.ndarray]:
 def _mosaic() -> np.ndarray:
     """Tiles taken in turn from each source (photos and film frames) until the frame is full."""
     sources = [_tiles(evalset._read(parts)) for parts in evalset.PHOTOS.values()]
-    sources += [_tiles(evalset.film_frame(i, full=True)) for i in MOSAIC_FRAMES]
+    frames = evalset.full_frames(MOSAIC_FRAMES)
+    sources += [_tiles(frames[i]) for i in MOSAIC_FRAMES]
     tiles = []
     while len(tiles) < (HEIGHT // TILE) * (WIDTH // TILE):
         for source in sources:
@@ -76,6 +77,17 @@ def load(name: str) -> np.ndarray:
         assert image.shape == (HEIGHT, WIDTH, 3), image.shape
         np.save(path, image)
     return np.load(path)
+
+
+def thumbnails(path: Path, width: int = 480) -> None:
+    """The big frames side by side, each shrunk to ``width`` pixels wide, as one JPEG (for the chapter)."""
+    from PIL import Image
+    height = width * HEIGHT // WIDTH
+    sheet = Image.new("RGB", (len(NAMES) * width + (len(NAMES) - 1) * 12, height), "white")
+    for i, name in enumerate(NAMES):
+        thumb = Image.fromarray(load(name)).resize((width, height), Image.Resampling.BOX)
+        sheet.paste(thumb, (i * (width + 12), 0))
+    sheet.save(path, quality=88, optimize=True)
 
 
 if __name__ == "__main__":

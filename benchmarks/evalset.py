@@ -121,20 +121,30 @@ def _film() -> tuple[np.ndarray, ...]:
     return tuple(out)
 
 
-def film_frame(index: int, full: bool = False) -> np.ndarray:
-    """Frame ``index`` of the clip: at its size in FILM_SIZES, or at full size (1280 x 720)."""
-    if not full:
-        return _film()[index]
+def full_frames(indices: tuple[int, ...]) -> dict[int, np.ndarray]:
+    """Frames of the clip at full size (1280 x 720), decoded in one pass."""
     import av
+    out = {}
     with av.open(str(CLIP)) as container:
         for i, frame in enumerate(container.decode(video=0)):
-            if i == index:
-                return frame.to_ndarray(format="rgb24")
-    raise IndexError(index)
+            if i in indices:
+                out[i] = frame.to_ndarray(format="rgb24")
+            if len(out) == len(set(indices)):
+                break
+    return out
 
 
+def film_frame(index: int, full: bool = False) -> np.ndarray:
+    """Frame ``index`` of the clip: at its size in FILM_SIZES, or at full size (1280 x 720)."""
+    return full_frames((index,))[index] if full else _film()[index]
+
+
+@lru_cache(maxsize=1)
 def n_frames() -> int:
-    return len(_film())
+    """The number of frames of the clip, from its header (nothing is decoded)."""
+    import av
+    with av.open(str(CLIP)) as container:
+        return container.streams.video[0].frames
 
 
 # ---------------------------------------------------------------------------------------------- synthetic

@@ -23,7 +23,8 @@ Times are wall-clock (``time.perf_counter``; the median of several runs for the 
 the process (all threads added up). The machine may be shared: compare methods by the ratios of one run.
 
 Outputs in ``results/``: ``quality.csv`` (one row per image and method), ``quality_summary.csv`` (one row per
-method), ``big_frames.csv``, ``reference_stages.csv``, ``robustness.csv``, ``machine.txt``.
+method), ``big_frames.csv`` (and ``big_frames.jpg``, the three frames shrunk), ``reference_stages.csv``,
+``robustness.csv``, ``machine.txt``.
 
 Options: ``--recompute-reference`` (run full k-means again for every image instead of using the cache),
 ``--repeats N``, ``--limit N`` (only the first N reporting images, for a quick look), ``--skip-report`` (keep
@@ -210,7 +211,7 @@ def reference_stages(name: str = bigframes.UPSCALED) -> list[dict]:
         return out
 
     flat = stage("convert to Lab", lambda: rgb2lab(image).reshape(-1, 3))
-    km = stage("fit MiniBatchKMeans", lambda: MiniBatchKMeans(n_clusters=K, random_state=SEED,
+    km = stage("fit mini-batch k-means", lambda: MiniBatchKMeans(n_clusters=K, random_state=SEED,
                                                               batch_size=2**15, n_init=10).fit(flat))
     labels = stage("label every pixel", lambda: km.predict(flat))
     stage("paint and convert back", lambda: lab2rgb(km.cluster_centers_[labels].reshape(image.shape)))
@@ -314,6 +315,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_big:
         big = big_frames(max(3, args.repeats // 2))
         write_csv(RESULTS / "big_frames.csv", big)
+        bigframes.thumbnails(RESULTS / "big_frames.jpg")
         stages = reference_stages()
         write_csv(RESULTS / "reference_stages.csv", stages)
         print(*(f"{s['stage']}: {s['seconds']:.2f} s" for s in stages), sep="\n")
