@@ -26,7 +26,8 @@ Outputs in ``results/``: ``quality.csv`` (one row per image and method), ``quali
 method), ``big_frames.csv`` (and ``big_frames.jpg``, the three frames shrunk), ``reference_stages.csv``,
 ``robustness.csv``, ``machine.txt``.
 
-Options: ``--recompute-reference`` (run full k-means again for every image instead of using the cache),
+Options: ``--recompute-reference`` (run full k-means again for every reporting image instead of using the
+cache; ``python benchmarks/evalset.py --fill all --recompute-reference`` does it for both halves),
 ``--repeats N``, ``--limit N`` (only the first N reporting images, for a quick look), ``--skip-report`` (keep
 ``quality.csv`` as it is), ``--skip-big``, ``--skip-robustness``.
 """
@@ -287,7 +288,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--worker", nargs=3, metavar=("METHOD", "IMAGE", "REPEATS"), help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=9, help="runs of each quick method per image (median)")
     parser.add_argument("--recompute-reference", action="store_true",
-                        help="run full k-means again for every image instead of reading results/full_kmeans.csv")
+                        help="run full k-means again for every reporting image instead of reading "
+                             "results/full_kmeans.csv")
     parser.add_argument("--limit", type=int, help="only the first N images of the reporting half")
     parser.add_argument("--skip-report", action="store_true", help="skip the reporting half (keep quality.csv)")
     parser.add_argument("--skip-big", action="store_true", help="skip the 2400 x 3600 frames")
