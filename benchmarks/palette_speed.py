@@ -1,5 +1,6 @@
-"""The benchmark of ``make bench``: quality and speed of the fast method against full k-means, the reference
-pipeline and Pillow's quantizers, every ratio measured in the same run.
+"""The benchmark of make bench: the fast method against full k-means, the reference pipeline and Pillow.
+
+Quality and speed, every ratio measured in the same run:
 
 1. **The reporting half of the evaluation set** (:mod:`evalset`: about 90 real photos, crops, resizes, film frames
    and hard synthetic pictures that no parameter was chosen on). For each image and method: the mean Delta E 76
