@@ -6,6 +6,7 @@
 #   make pics   regenerate the animations in pics/
 #   make bench  run the speed benchmark
 #   make clean  remove build outputs (make distclean also removes .venv)
+#   make repository   after changing repository.url in _config.yml (a fork): write it into every chapter
 # Every target creates .venv from requirements.txt when it is missing or stale.
 
 PYTHON ?= python3
@@ -22,7 +23,8 @@ export OMP_NUM_THREADS ?= 1
 # the ones given here: make sync CHAPTERS=chapters/05-clustering.md
 CHAPTERS ?= intro.md teachers-guide.md $(sort $(wildcard chapters/[0-9]*.md))
 
-.PHONY: book test lab sync pics bench clean distclean venv test-lib test-notebooks test-book test-browser
+.PHONY: book test lab sync pics bench clean distclean venv test-lib test-notebooks test-book test-browser \
+	repository check-repository
 
 venv: $(STAMP)
 
@@ -81,6 +83,15 @@ pics: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/palette_speed.py
+
+# The repository is named once, in repository.url of _config.yml. Binder, Colab and Live Code links come from it
+# at build time; the chapters' Colab setup cell (and CITATION.cff) get it from here. The CI workflow runs
+# check-repository URL=https://github.com/OWNER/NAME before it publishes.
+repository: $(STAMP)
+	$(PY) tests/test_config.py write
+
+check-repository: $(STAMP)
+	$(PY) tests/test_config.py check "$(URL)"
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

@@ -10,6 +10,12 @@ The method of the book *Film Palettes with k-means*, as a small library::
     >>> print(kpalette.to_css(palette))                # doctest: +SKIP
 
 and as a command: ``kpalette pics/rocket.jpg -k 8 --format json`` (see :mod:`kpalette.cli`).
+
+A :class:`Palette` is a value: ``palette[0]``, ``for colour in palette``, ``==``, ``Palette.from_hex`` and
+``Palette.read`` (:func:`read_palette`: every format :func:`export` writes). ``extract_palette`` and
+``quantize`` take paths, URLs, bytes, PIL images and arrays of any integer or float dtype (see
+:mod:`kpalette.pixels`, which also states the transparency rule). ``kpalette.plot`` needs matplotlib
+(``pip install 'kpalette[plot]'``).
 """
 
 from __future__ import annotations
@@ -19,11 +25,16 @@ from .color import delta_e, from_hex, lab_to_rgb, rgb_to_lab, to_hex
 from .errors import KPaletteError
 from .export import FORMATS, export, to_ase, to_css, to_gpl, to_hex_list, to_json, to_text
 from .io import MAX_PIXELS, load_image
-from .palette import Palette
+from .names import nearest_names
+from .palette import Colour, Palette
+from .pixels import ALPHA_MIN
 from .quantize import assign, quantize
+from .readers import read_palette
 from .swatch import swatch
 
 __all__ = [
+    "ALPHA_MIN",
+    "Colour",
     "FORMATS",
     "MAX_PIXELS",
     "METHODS",
@@ -36,7 +47,9 @@ __all__ = [
     "from_hex",
     "lab_to_rgb",
     "load_image",
+    "nearest_names",
     "quantize",
+    "read_palette",
     "rgb_to_lab",
     "swatch",
     "to_ase",

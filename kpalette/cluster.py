@@ -12,29 +12,33 @@ from .color import rgb_to_lab
 from .errors import KPaletteError
 from .fast import fast_centers
 from .palette import SPACES, Palette
+from .pixels import ALPHA_MIN, as_pixels, visible
 
-__all__ = ["extract_palette", "METHODS", "check_image", "check_k", "pixels_of"]
+__all__ = ["extract_palette", "METHODS", "check_image", "image_and_mask", "check_k", "pixels_of"]
 
 METHODS = ("fast", "minibatch", "kmeans")
 
 
 def check_image(image: object) -> NDArray[np.uint8]:
-    """Return ``image`` as an ``(h, w, 3)`` uint8 array, or raise :class:`KPaletteError`.
+    """Return the 8-bit RGB pixels of ``image``, shape ``(h, w, 3)``, or raise :class:`KPaletteError`.
 
-    Floats are taken as values in [0, 1] (as scikit-image returns them).
+    Any input of :func:`kpalette.pixels.as_pixels` (arrays of any integer or float dtype, grey and RGBA arrays,
+    PIL images, paths); the alpha channel, if any, is dropped (see :func:`image_and_mask` to keep it).
     """
-    arr = np.asarray(image)
-    if arr.ndim != 3 or arr.shape[2] != 3:
-        raise KPaletteError(f"expected an RGB image of shape (h, w, 3), got shape {arr.shape}")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise KPaletteError("the image has no pixels")
-    if arr.dtype == np.uint8:
-        return arr
-    if np.issubdtype(arr.dtype, np.floating):
-        if not np.all(np.isfinite(arr)):
-            raise KPaletteError("the image has NaN or infinite values")
-        return np.clip(np.rint(arr * 255.0), 0, 255).astype(np.uint8)
-    raise KPaletteError(f"expected uint8 or float pixels, got {arr.dtype}")
+    return as_pixels(image)[0]
+
+
+def image_and_mask(image: object, mask: object = None) -> tuple[NDArray[np.uint8], NDArray[np.bool_] | None]:
+    """The pixels of ``image`` and which of them take part: the alpha rule of :mod:`kpalette.pixels`, and
+    ``mask`` (shape ``(h, w)``) when given, both at once."""
+    rgb, alpha = as_pixels(image)
+    keep = visible(alpha)
+    if mask is not None:
+        given = np.asarray(mask, dtype=bool)
+        if given.shape != rgb.shape[:2]:
+            raise KPaletteError(f"the mask has shape {given.shape}, not the image's height and width {rgb.shape[:2]}")
+        keep = given if keep is None else keep & given
+    return rgb, keep
 
 
 def check_k(k: object) -> int:
@@ -55,7 +59,8 @@ def pixels_of(image: NDArray[np.uint8], mask: NDArray[np.bool_] | None = None) -
     if keep.shape[0] != flat.shape[0]:
         raise KPaletteError("the mask does not have the image's height and width")
     if not keep.any():
-        raise KPaletteError("the image has no opaque pixels")
+        raise KPaletteError(f"the image has no opaque pixels (a pixel takes part when its alpha is at least {ALPHA_MIN} "
+                            "of 255 and the mask, if any, is true there)")
     return flat[keep]
 
 
@@ -84,8 +89,10 @@ def extract_palette(
 
     Parameters
     ----------
-    image : array_like of shape (h, w, 3)
-        An 8-bit RGB image (floats in [0, 1] are accepted too).
+    image : array, PIL image, path, URL or bytes
+        The frame: any input of :func:`kpalette.pixels.as_pixels` (8-bit or 16-bit, integer or float in [0, 1],
+        grey, RGB or RGBA arrays; a PIL image of any mode; a file). Pixels with alpha below
+        :data:`kpalette.pixels.ALPHA_MIN` (less than half opaque) take no part.
     k : int, default 8
         Number of colours. An image with fewer distinct colours gives back just those colours.
     space : {"lab", "rgb"}, default "lab"
@@ -97,7 +104,8 @@ def extract_palette(
     seed : int, default 42
         Random seed: the same image, arguments and seed give the same palette.
     mask : array_like of bool, shape (h, w), optional
-        Only pixels where the mask is true take part (for example the opaque pixels of a PNG).
+        Only pixels where the mask is true take part (for example the mask of :func:`kpalette.load_image`); with
+        an image that has alpha, a pixel must pass both.
 
     Returns
     -------
@@ -109,13 +117,13 @@ def extract_palette(
     KPaletteError
         If the image, ``k``, ``space`` or ``method`` is not valid.
     """
-    img = check_image(image)
+    img, take = image_and_mask(image, mask)
     k = check_k(k)
     if space not in SPACES:
         raise KPaletteError(f"space must be one of {', '.join(SPACES)}, not {space!r}")
     if method not in METHODS:
         raise KPaletteError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
-    pixels = pixels_of(img, mask)
+    pixels = pixels_of(img, take)
 
     if method == "fast":
         # fast_centers handles an image with k or fewer distinct colours exactly on its own

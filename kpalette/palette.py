@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, overload
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from .color import lab_to_rgb, rgb_to_lab, to_hex
+from .color import from_hex, lab_to_rgb, rgb_to_lab, to_hex
 from .errors import KPaletteError
 
-__all__ = ["Palette", "SPACES", "SORT_KEYS"]
+__all__ = ["Palette", "Colour", "SPACES", "SORT_KEYS"]
 
 SPACES = ("lab", "rgb")
 SORT_KEYS = ("share", "lightness", "hue", "lab")
+
+
+class Colour(NamedTuple):
+    """One colour of a palette, as ``palette[i]`` and ``for colour in palette`` give it."""
+
+    hex: str
+    """``#rrggbb``."""
+    rgb: tuple[int, int, int]
+    """8-bit sRGB."""
+    lab: tuple[float, float, float]
+    """CIE Lab."""
+    proportion: float
+    """Share of the pixels."""
+    name: str
+    """The nearest CSS colour name (see :mod:`kpalette.names`)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,6 +49,11 @@ class Palette:
 
     Notes
     -----
+    A palette is a value: ``len(palette)``, ``palette[0]`` (a :class:`Colour`), ``palette[1:3]`` (a smaller
+    palette, its shares scaled to sum to 1 again), ``for colour in palette``, and ``==`` (the same space,
+    centres and shares). :meth:`from_hex` makes one from hex codes and :meth:`read` reads one back from any
+    file kpalette writes.
+
     ``extract_palette`` returns colours ordered by share, largest first; :meth:`sort` gives other orders
     (lightness, hue). :attr:`lab` is the cluster centre itself; :attr:`rgb` and :attr:`hex` are the colour you
     can show. A centre is a mean of the frame's colours, which in Lab can lie a little outside what a screen
@@ -53,7 +75,7 @@ class Palette:
         if not (np.all(np.isfinite(centers)) and np.all(np.isfinite(shares)) and np.all(shares >= 0)):
             raise KPaletteError("a palette needs finite colours and shares that are not negative")
         total = shares.sum()
-        if len(shares) and total > 0:
+        if len(shares) and total > 0 and abs(total - 1.0) > 1e-12:   # already normalised shares stay as they are
             shares = shares / total
         centers.setflags(write=False)
         shares.setflags(write=False)
@@ -63,9 +85,83 @@ class Palette:
     def __len__(self) -> int:
         return len(self.centers)
 
+    @overload
+    def __getitem__(self, index: int) -> Colour: ...
+    @overload
+    def __getitem__(self, index: slice | ArrayLike) -> "Palette": ...
+
+    def __getitem__(self, index: Any) -> "Colour | Palette":
+        """``palette[i]`` is one :class:`Colour`; a slice or an array of indices gives a smaller palette."""
+        if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+            i = int(index)
+            if not -len(self) <= i < len(self):
+                raise IndexError(f"palette index {i} out of range for {len(self)} colours")
+            rgb, lab = self.rgb[i], self.lab[i]
+            return Colour(self.hex[i], (int(rgb[0]), int(rgb[1]), int(rgb[2])),
+                          (float(lab[0]), float(lab[1]), float(lab[2])), float(self.proportions[i]), self.names[i])
+        picked = np.arange(len(self))[index]
+        return Palette(self.centers[picked], self.proportions[picked], self.space)
+
+    def __iter__(self) -> Iterator[Colour]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Palette):
+            return NotImplemented
+        return (self.space == other.space and np.array_equal(self.centers, other.centers)
+                and np.array_equal(self.proportions, other.proportions))
+
+    def __hash__(self) -> int:
+        return hash((self.space, self.centers.tobytes(), self.proportions.tobytes()))
+
+    @classmethod
+    def from_hex(cls, codes: Iterable[str], proportions: ArrayLike | None = None, *,
+                 space: Literal["lab", "rgb"] = "lab") -> "Palette":
+        """A palette from ``#rrggbb`` codes, with equal shares unless ``proportions`` are given.
+
+        Parameters
+        ----------
+        codes : iterable of str
+            ``#rrggbb`` or ``rrggbb`` codes.
+        proportions : array_like, optional
+            Share of each colour (scaled to sum to 1); equal shares by default.
+        space : {"lab", "rgb"}, default "lab"
+            The space of the centres, which is where :func:`kpalette.quantize` measures distances. In Lab the
+            centre is the exact Lab value of the 8-bit colour (to 0.001), so :attr:`hex` gives the codes back.
+
+        Examples
+        --------
+        >>> Palette.from_hex(["#1d2b3a", "#c8a27c"]).hex
+        ['#1d2b3a', '#c8a27c']
+        """
+        rgb = from_hex(list(codes))
+        if len(rgb) == 0:
+            raise KPaletteError("a palette needs at least one colour code")
+        shares = np.full(len(rgb), 1.0 / len(rgb)) if proportions is None else proportions
+        if space == "lab":
+            from .fast import bin_lab
+
+            r, g, b = (rgb[:, j].astype(np.intp) for j in range(3))
+            centers = bin_lab((r << 16) | (g << 8) | b, 8)
+        else:
+            centers = rgb.astype(np.float64)
+        return cls(centers, np.asarray(shares, dtype=np.float64), space)
+
+    @classmethod
+    def read(cls, source: "str | os.PathLike[str] | bytes", fmt: str | None = None) -> "Palette":
+        """Read a palette back from a file (or its bytes) in any format kpalette writes.
+
+        See :func:`kpalette.readers.read_palette`.
+        """
+        from .readers import read_palette
+
+        return read_palette(source, fmt)
+
     def __repr__(self) -> str:
         colours = ", ".join(f"{h} {p:.1%}" for h, p in zip(self.hex, self.proportions))
-        return f"Palette({len(self)} colours, {self.space}: {colours})"
+        n = len(self)
+        return f"Palette({n} colour{'s' if n != 1 else ''}, {self.space}: {colours})"
 
     @property
     def lab(self) -> NDArray[np.float64]:
@@ -88,6 +184,15 @@ class Palette:
     def hex(self) -> list[str]:
         """The colours as ``#rrggbb`` codes."""
         return to_hex(self.rgb)
+
+    @property
+    def names(self) -> list[str]:
+        """The nearest CSS colour name of each colour as shown (see :mod:`kpalette.names`)."""
+        if "names" not in self._cache:
+            from .names import nearest_names
+
+            self._cache["names"] = nearest_names(self.rgb)
+        return list(self._cache["names"])
 
     def order(self, by: str = "share") -> NDArray[np.intp]:
         """Indices that put the colours in the order ``by`` (see :meth:`sort`)."""
@@ -117,13 +222,14 @@ class Palette:
         return Palette(self.centers[idx], self.proportions[idx], self.space)
 
     def to_dict(self) -> list[dict[str, Any]]:
-        """The colours as plain data: hex, rgb, lab (rounded to 2 decimals) and proportion (to 6)."""
+        """The colours as plain data: hex, name, rgb, lab (rounded to 2 decimals) and proportion (to 6)."""
         return [
             {
                 "hex": h,
+                "name": name,
                 "rgb": [int(v) for v in rgb],
                 "lab": [round(float(v), 2) + 0.0 for v in lab],
                 "proportion": round(float(p), 6),
             }
-            for h, rgb, lab, p in zip(self.hex, self.rgb, self.lab, self.proportions)
+            for h, name, rgb, lab, p in zip(self.hex, self.names, self.rgb, self.lab, self.proportions)
         ]

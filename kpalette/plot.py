@@ -1,26 +1,27 @@
-"""Matplotlib helpers the chapters share: show frames and palettes, always with their hex codes."""
+"""Matplotlib helpers the chapters share: show frames and palettes, always with their hex codes.
+
+This module needs matplotlib, which kpalette installs only with the ``plot`` extra:
+``pip install 'kpalette[plot]'`` (the book's ``requirements.txt`` has it). The rest of kpalette does not.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
 from .palette import Palette
-from .swatch import swatch
+from .swatch import swatch, text_colour
+
+try:
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+except ImportError:  # pragma: no cover - only without the extra
+    raise ImportError("kpalette.plot needs matplotlib: pip install 'kpalette[plot]'") from None
 
 __all__ = ["show", "show_row", "show_palette", "text_colour"]
-
-
-def text_colour(rgb: ArrayLike) -> str:
-    """``"black"`` or ``"white"``, whichever reads better on a background of colour ``rgb`` (0 to 255)."""
-    r, g, b = (np.asarray(rgb, dtype=float) / 255.0).tolist()
-    lum = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    return "black" if lum > 0.45 else "white"
 
 
 def show(image: ArrayLike, title: str | None = None, *, ax: Axes | None = None, **imshow_kw: object) -> Axes:

@@ -8,6 +8,7 @@ from numpy.typing import NDArray
 from .cluster import _to_space, check_image
 from .fast import colour_codes, nearest
 from .palette import Palette
+from .pixels import ALPHA_MIN, as_pixels
 
 __all__ = ["quantize", "assign", "label_table"]
 
@@ -17,7 +18,8 @@ def label_table(image: object, palette: Palette) -> tuple[NDArray[np.uint32], ND
 
     Parameters
     ----------
-    image : array_like of shape (h, w, 3)
+    image : array_like
+        Any input of :func:`kpalette.pixels.as_pixels` (its alpha, if any, is not looked at).
     palette : Palette
 
     Returns
@@ -57,16 +59,21 @@ def assign(image: object, palette: Palette) -> NDArray[np.intp]:
 
     Parameters
     ----------
-    image : array_like of shape (h, w, 3)
+    image : array, PIL image, path, URL or bytes
+        Any input of :func:`kpalette.pixels.as_pixels`.
     palette : Palette
 
     Returns
     -------
     numpy.ndarray of shape (h, w)
-        Indices into ``palette``.
+        Indices into ``palette``; ``-1`` for pixels that take no part (alpha below
+        :data:`kpalette.pixels.ALPHA_MIN`, when the image has an alpha channel).
     """
-    img = check_image(image)
-    return _pixel_labels(img, palette).astype(np.intp).reshape(img.shape[:2])
+    img, alpha = as_pixels(image)
+    labels = _pixel_labels(img, palette).astype(np.intp).reshape(img.shape[:2])
+    if alpha is not None:
+        labels[alpha < ALPHA_MIN] = -1
+    return labels
 
 
 def quantize(image: object, palette: Palette) -> NDArray[np.uint8]:
@@ -74,13 +81,19 @@ def quantize(image: object, palette: Palette) -> NDArray[np.uint8]:
 
     Parameters
     ----------
-    image : array_like of shape (h, w, 3)
+    image : array, PIL image, path, URL or bytes
+        Any input of :func:`kpalette.pixels.as_pixels`.
     palette : Palette
 
     Returns
     -------
-    numpy.ndarray of shape (h, w, 3), dtype uint8
-        Uses only the colours of ``palette.rgb``.
+    numpy.ndarray of shape (h, w, 3) or (h, w, 4), dtype uint8
+        Uses only the colours of ``palette.rgb``. An image with an alpha channel gives an RGBA poster: pixels
+        that take part keep their alpha, pixels with alpha below :data:`kpalette.pixels.ALPHA_MIN` become fully
+        transparent (the rule of :mod:`kpalette.pixels`).
     """
-    img = check_image(image)
-    return palette.rgb[_pixel_labels(img, palette)].reshape(img.shape)
+    img, alpha = as_pixels(image)
+    poster = palette.rgb[_pixel_labels(img, palette)].reshape(img.shape)
+    if alpha is None:
+        return poster
+    return np.dstack([poster, np.where(alpha >= ALPHA_MIN, alpha, 0).astype(np.uint8)])

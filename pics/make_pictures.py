@@ -6,25 +6,30 @@ Run from the repository root (``make pics``)::
     python pics/make_pictures.py --only kmeans-at-work
     python pics/make_pictures.py --out /tmp/pics --scale 0.25   # small and quick (the tests do this)
 
-Every picture is drawn with matplotlib from ``pics/rocket.jpg`` or from shapes, with fixed seeds, so a run
-gives the same files again. Each animation is a list of frames, each frame a state to draw and how long to
-show it; :class:`TimedPillowWriter` saves them with those durations, so a pause is one long frame.
+Every picture is drawn with matplotlib from ``pics/bunny.png`` (frame 66 of the Big Buck Bunny clip,
+(c) 2008 Blender Foundation, CC BY 3.0) or from shapes, with fixed seeds, so a run gives the same files again.
+Each animation is a list of frames, each frame a state to draw and how long to show it;
+:class:`TimedPillowWriter` saves them with those durations, so a pause is one long frame.
 
 The pictures (file, chapter, what it shows):
 
 ``screen-to-pixel.gif`` (ch. 1)
-    A close-up of red, green and blue sub-pixels; zooming out they mix into pixels and the pixels into a picture.
+    A close-up of red, green and blue sub-pixels (a pixel of bright grass); zooming out they mix into pixels
+    and 40 x 38 pixels into a picture of the bunny stretching.
 ``image-as-grid.gif`` (ch. 1)
-    A 6 x 8 pixel image; each pixel becomes its (R, G, B) numbers, then three layers: the (h, w, 3) array.
+    A 6 x 8 pixel image (the edge of the bunny's grey belly against the grass); each pixel becomes its
+    (R, G, B) numbers, then three layers: the (h, w, 3) array.
 ``unrolling.gif`` (ch. 3)
     The rows of the three layers laid one after another into an (h * w, 3) table, as ``reshape(-1, 3)`` does.
 ``kmeans-at-work.gif`` (ch. 5)
-    Lloyd's algorithm (k = 8) on 2,500 of the frame's pixels in 3-D Lab space, from a poor start until the
-    centres settle; the palette beside it.
+    Lloyd's algorithm (k = 8) on 2,500 of the frame's pixels in Lab, from 8 pixels picked at random until no
+    centre moves more than 0.5: a 3-D view and two projections (a-b from above, L-a from the side) with equal
+    scales on every axis, and the palette with hex codes. One centre starts in the pale sky next to another
+    and travels late and far (rounds 3 to 5) to the blue of the distant hills; the script prints the rounds.
 ``palette-grows.gif`` (ch. 8)
     The frame quantized to its k-colour palette for k = 1 to 12, with the hex codes.
 ``logo.png``, ``favicon.png``
-    A film frame holding colour swatches of the rocket frame's palette.
+    A film frame holding colour swatches of the frame's palette.
 """
 
 from __future__ import annotations
@@ -58,7 +63,7 @@ sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing k
 import kpalette  # noqa: E402
 from kpalette.plot import text_colour  # noqa: E402
 
-FRAME = HERE / "rocket.jpg"
+FRAME = HERE / "bunny.png"
 DPI = 100  # full size: a 9.6 x 5.4 inch figure is 960 x 540 pixels
 BG = "#15151c"  # dark background (reads well on a projector)
 FG = "#f4f4f4"
@@ -86,26 +91,63 @@ class Frame:
 
 
 class TimedPillowWriter(PillowWriter):
-    """matplotlib's GIF writer, but each frame keeps its own duration (a pause is one long frame)."""
+    """matplotlib's GIF writer, but each frame keeps its own duration (a pause is one long frame).
 
-    def __init__(self, durations_ms: Sequence[int]) -> None:
+    All frames share one palette of 255 colours (no dithering, so text and flat areas stay clean), which leaves
+    a colour free for transparency: Pillow then stores only the pixels that changed since the previous frame,
+    and a GIF whose frames differ in a few places stays small.
+    """
+
+    def __init__(self, durations_ms: Sequence[int], shared: bool = True) -> None:
         super().__init__(fps=10)
         self.durations_ms = [int(ms) for ms in durations_ms]
+        self.shared = shared
 
     def finish(self) -> None:
         frames = [im.convert("RGB") for im in self._frames]
         if len(frames) != len(self.durations_ms):
             raise RuntimeError(f"{len(frames)} frames drawn but {len(self.durations_ms)} durations given")
-        frames[0].save(self.outfile, save_all=True, append_images=frames[1:],
-                       duration=self.durations_ms, loop=0)
+        if not self.shared:  # photographs: each frame gets its own palette (larger file, truer colours)
+            frames[0].save(self.outfile, save_all=True, append_images=frames[1:], duration=self.durations_ms,
+                           loop=0)
+            return
+        shared = shared_palette(frames)
+        indexed = [im.quantize(palette=shared, dither=Image.Dither.NONE) for im in frames]
+        indexed[0].save(self.outfile, save_all=True, append_images=indexed[1:], duration=self.durations_ms,
+                        loop=0, optimize=True)
+
+
+def shared_palette(frames: Sequence[Image.Image], colours: int = 255, flat_pixels: int = 1500,
+                   most_flat: int = 96) -> Image.Image:
+    """One palette for all frames: the design's own colours (text, background, channel names) and every colour
+    that fills a flat area of at least ``flat_pixels`` pixels in some frame, exactly (swatches keep the colour
+    their hex code names); the rest by median cut."""
+    flat: dict[int, int] = {}
+    for im in frames:
+        rgb = np.asarray(im, dtype=np.uint32)
+        codes, counts = np.unique((rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2], return_counts=True)
+        for code, count in zip(codes[counts >= flat_pixels].tolist(), counts[counts >= flat_pixels].tolist()):
+            flat[code] = max(flat.get(code, 0), count)
+    key = [int(c[1:], 16) for c in (BG, FG, DIM, ACCENT, "#ffffff", "#000000", *CHANNEL_COLOURS.values())]
+    fixed = key + [c for c in sorted(flat, key=flat.__getitem__, reverse=True) if c not in key][:most_flat]
+    thumbs = [im.reduce(2) for im in frames]
+    montage = Image.new("RGB", (thumbs[0].width, thumbs[0].height * len(thumbs)))
+    for i, im in enumerate(thumbs):
+        montage.paste(im, (0, i * thumbs[0].height))
+    rest = montage.quantize(colors=colours - len(fixed), method=Image.Quantize.MEDIANCUT,
+                            dither=Image.Dither.NONE).getpalette()[: 3 * (colours - len(fixed))]
+    entries = [v for code in fixed for v in ((code >> 16) & 255, (code >> 8) & 255, code & 255)] + rest
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(entries + [0] * (768 - len(entries)))
+    return palette
 
 
 def save_animation(fig: Figure, draw: Callable[..., None], frames: Sequence[Frame], path: Path,
-                   dpi: float) -> int:
+                   dpi: float, shared_palette: bool = True) -> int:
     """Draw every frame with ``draw(**frame.state)`` and save them as an animated GIF; returns the frame count."""
 
     # The writer's own loop (as FuncAnimation.save runs it, but each frame is rendered once, not twice).
-    writer = TimedPillowWriter([f.ms for f in frames])
+    writer = TimedPillowWriter([f.ms for f in frames], shared=shared_palette)
     with writer.saving(fig, str(path), dpi):
         for frame in frames:
             draw(**frame.state)
@@ -136,7 +178,7 @@ def tiny_image(image: NDArray[np.uint8], top: int, left: int, h: int, w: int, bl
 
 
 def thinned_frame(scale: float) -> NDArray[np.uint8]:
-    """The rocket frame; for runs below full size (the tests) every n-th pixel only: faster, same story."""
+    """The film frame; for runs below full size (the tests) every n-th pixel only: faster, same story."""
     step = max(1, int(round(1 / scale)))
     return kpalette.load_image(FRAME)[::step, ::step]
 
@@ -187,7 +229,7 @@ def rgb01(rgb: Any) -> tuple[float, float, float]:
 def screen_to_pixel(out: Path, scale: float) -> int:
     """Sub-pixel stripes, zooming out until they mix into pixels and the pixels into a small picture."""
     image = kpalette.load_image(FRAME)
-    small = tiny_image(image, top=100, left=200, h=40, w=30, block=8)  # the rocket on its pad
+    small = tiny_image(image, top=0, left=120, h=40, w=38, block=18)  # the bunny stretching, arms up
     h, w = small.shape[:2]
     cell = 12  # screen texture: each pixel is 12 x 12 texels, three 3-texel stripes and a dark gap
     stripes = np.zeros((h * cell, w * cell, 3))
@@ -197,9 +239,11 @@ def screen_to_pixel(out: Path, scale: float) -> int:
     stripes[cell - 1 :: cell, :, :] = 0.0  # dark line between pixel rows
     flat = np.repeat(np.repeat(small / 255.0, cell, axis=0), cell, axis=1)
 
-    # the pixel we start on: the brightest orange light
-    warmth = small[..., 0].astype(int) + small[..., 1] - 2 * small[..., 2].astype(int)
-    py, px = np.unravel_index(np.argmax(warmth), warmth.shape)
+    # the pixel we start on: the most vivid one (largest Lab chroma), a blade-lit patch of yellow-green grass
+    # (not on the edge, so that its numbers fit below it)
+    lab = kpalette.rgb_to_lab(small)
+    chroma = np.hypot(lab[..., 1], lab[..., 2])[2:-4, 2:-3]
+    py, px = np.add(np.unravel_index(np.argmax(chroma), chroma.shape), 2)
     value = small[py, px]
 
     box = (0.02, 0.04, 0.5, 0.92)  # axes for the screen, in figure fractions
@@ -238,25 +282,26 @@ def screen_to_pixel(out: Path, scale: float) -> int:
                               f"R\u00a0=\u00a0{value[0]}, G\u00a0=\u00a0{value[1]}, "
                               f"B\u00a0=\u00a0{value[2]}.")),
     ]
-    n_zoom = 26
+    n_zoom = 22
     for i in range(n_zoom):
         t = ease((i + 1) / n_zoom)
         width = float(np.exp(lerp(np.log(2.3), np.log(h / aspect), t)))
         blend = float(np.clip((np.log(width) - np.log(4.0)) / (np.log(14.0) - np.log(4.0)), 0, 1))
-        frames.append(Frame(110, dict(width=width, blend=blend, label=False, title="Stepping back",
+        frames.append(Frame(130, dict(width=width, blend=blend, label=False, title="Stepping back",
                                       body="From further away the eye mixes the three lights into one "
                                            "colour per pixel.")))
     frames.append(Frame(4500, dict(width=h / aspect, blend=1.0, label=False, title="Pixels make a picture",
-                                   body=f"Side by side, {h} x {w} pixels show the rocket on its launch pad. "
-                                        f"The white square is the pixel we started from.")))
-    return save_animation(fig, draw, frames, out / "screen-to-pixel.gif", DPI * scale)
+                                   body=f"Side by side, {h} x {w} pixels show the bunny stretching in front of "
+                                        f"his burrow. The white square is the pixel we started from, in the "
+                                        f"bright grass.")))
+    return save_animation(fig, draw, frames, out / "screen-to-pixel.gif", DPI * scale, shared_palette=False)
 
 
 # -------------------------------------------------------------------------------------- 2. image-as-grid.gif
 
 def grid_image() -> NDArray[np.uint8]:
-    """The 6 x 8 pixel image of ch. 1: the foot of the rocket, a pad light and the evening sky."""
-    return tiny_image(kpalette.load_image(FRAME), top=355, left=300, h=6, w=8, block=12)
+    """The 6 x 8 pixel image of ch. 1: the edge of the bunny's grey belly against the yellow-green grass."""
+    return tiny_image(kpalette.load_image(FRAME), top=300, left=560, h=6, w=8, block=12)
 
 
 def image_as_grid(out: Path, scale: float) -> int:
@@ -444,115 +489,248 @@ def unrolling(out: Path, scale: float) -> int:
 
 # ------------------------------------------------------------------------------------- 4. kmeans-at-work.gif
 
+KMEANS_K = 8
+KMEANS_SAMPLE = 2500  # pixels drawn at random from the frame (seed 0)
+KMEANS_START_SEED = 0  # the start: KMEANS_K pixels of the sample, chosen at random with this seed
+KMEANS_TOL = 0.5  # stop after the round in which no centre moved more than this (in Lab units)
+LAB_WORDS = {"L": "lightness L", "a": "green–red a", "b": "blue–yellow b"}
+
+
+@dataclass
+class LloydRun:
+    """Lloyd's algorithm, round by round: ``centres[t]`` after ``t`` rounds, ``labels[t]`` assigned to them."""
+
+    centres: list[NDArray[np.float64]]
+    labels: list[NDArray[np.int64]]
+
+    @property
+    def rounds(self) -> int:
+        return len(self.centres) - 1
+
+    def moves(self) -> NDArray[np.float64]:
+        """``moves[t - 1, j]``: how far centre ``j`` moved in round ``t`` (Lab units)."""
+        return np.linalg.norm(np.diff(np.array(self.centres), axis=0), axis=2)
+
+
+def nearest_centre(lab: NDArray[np.float64], centres: NDArray[np.float64]) -> NDArray[np.int64]:
+    return ((lab[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+
+
 def lloyd_history(lab: NDArray[np.float64], start: NDArray[np.float64], max_iter: int = 40,
-                  tol: float = 0.3) -> list[tuple[NDArray[np.float64], NDArray[np.int64]]]:
-    """Lloyd's algorithm: (centres, labels) after each assignment step, until the centres stop moving.
+                  tol: float = KMEANS_TOL) -> LloydRun:
+    """Lloyd's algorithm from ``start``: each round assigns every point to its nearest centre, then moves each
+    centre to the mean of its points. It stops after the round in which no centre moved more than ``tol``.
 
     A centre that loses all its points stays where it is.
     """
-    centres = start.copy()
-    history = []
+    run = LloydRun([start.copy()], [nearest_centre(lab, start)])
     for _ in range(max_iter):
-        dist = ((lab[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-        labels = dist.argmin(axis=1)
-        history.append((centres.copy(), labels))
+        centres, labels = run.centres[-1], run.labels[-1]
         new = centres.copy()
         for j in range(len(centres)):
             if np.any(labels == j):
                 new[j] = lab[labels == j].mean(axis=0)
-        moved = float(np.sqrt(((new - centres) ** 2).sum(axis=1)).max())
-        centres = new
-        if moved < tol:
+        run.centres.append(new)
+        run.labels.append(nearest_centre(lab, new))
+        if np.linalg.norm(new - centres, axis=1).max() <= tol:
             break
-    dist = ((lab[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-    history.append((centres.copy(), dist.argmin(axis=1)))
-    return history
+    return run
+
+
+@dataclass
+class Migration:
+    """The centre that travels furthest after the first two rounds: the animation's instructive moment."""
+
+    centre: int
+    rounds: list[int]  # the rounds (1-based) in which it moves at least 5 Lab units, from round 3 on
+    longest_round: int
+    longest_step: float
+    start: NDArray[np.float64]
+    end: NDArray[np.float64]
+    path: float  # the length of its whole path, all rounds
+
+    def describe(self) -> str:
+        return (f"centre {self.centre}: Lab {np.round(self.start).astype(int).tolist()} -> "
+                f"{np.round(self.end).astype(int).tolist()}, path {self.path:.1f}, moves >= 5 in rounds "
+                f"{self.rounds}, longest step {self.longest_step:.1f} in round {self.longest_round}")
+
+
+def find_migration(run: LloydRun) -> Migration:
+    moves = run.moves()
+    j = int(moves[2:].sum(axis=0).argmax())
+    later = [t for t in range(3, run.rounds + 1) if moves[t - 1, j] >= 5]
+    longest = int(moves[:, j].argmax()) + 1
+    return Migration(j, later, longest, float(moves[longest - 1, j]), run.centres[0][j], run.centres[-1][j],
+                     float(moves[:, j].sum()))
+
+
+def kmeans_sample() -> tuple[NDArray[np.uint8], NDArray[np.float64]]:
+    """The pixels the animation clusters: a fixed random sample of the frame, in sRGB and in Lab."""
+    pixels = kpalette.load_image(FRAME).reshape(-1, 3)
+    rng = np.random.default_rng(0)
+    sample = pixels[rng.choice(len(pixels), size=KMEANS_SAMPLE, replace=False)]
+    return sample, kpalette.rgb_to_lab(sample)
+
+
+def kmeans_run() -> tuple[NDArray[np.uint8], NDArray[np.float64], LloydRun, Migration]:
+    """The sample, the Lloyd run from a random start, and its migrating centre (numbered by final lightness)."""
+    sample, lab = kmeans_sample()
+    start = lab[np.random.default_rng(KMEANS_START_SEED).choice(len(lab), size=KMEANS_K, replace=False)]
+    run = lloyd_history(lab, start)
+    # number the centres by their final lightness, lightest first, so the palette strip ends sorted
+    order = np.argsort(-run.centres[-1][:, 0])
+    rank = np.argsort(order)
+    run = LloydRun([c[order] for c in run.centres], [rank[labels] for labels in run.labels])
+    migration = find_migration(run)
+    # the story the frames tell (and pics/CREDITS.md and the chapters repeat): a centre that starts in the pale
+    # sky, next to another one, travels late and far to the blue of the distant hills and the tree's edge
+    assert migration.start[0] > 85 and migration.end[2] < -25 and migration.path > 30, migration.describe()
+    assert min(migration.rounds) >= 3, migration.describe()
+    return sample, lab, run, migration
 
 
 def kmeans_at_work(out: Path, scale: float) -> int:
-    """k = 8 centres start bunched in the blue corner and move, step by step, until they settle."""
-    k = 8
-    rng = np.random.default_rng(0)
-    pixels = kpalette.load_image(FRAME).reshape(-1, 3)
-    sample = pixels[rng.choice(len(pixels), size=2500, replace=False)]
-    lab = kpalette.rgb_to_lab(sample)
-    # a deliberately poor start: the k most blue-violet distinct colours of the sample, all in one corner
-    distinct = np.unique(np.round(lab, 1), axis=0)
-    start = distinct[np.argsort(distinct[:, 2])[::4][:k]]
-    history = lloyd_history(lab, start)
-    n_iter = len(history) - 1
-    # number the centres by their final lightness, darkest last, so the palette strip ends sorted
-    order = np.argsort(-history[-1][0][:, 0])
-    rank = np.argsort(order)
-    history = [(centres[order], rank[labels]) for centres, labels in history]
+    """k = 8 centres start at 8 random pixels and move, round by round, until they settle.
 
-    lims = [(np.percentile(lab[:, i], 0.5) - 4, np.percentile(lab[:, i], 99.5) + 4) for i in range(3)]
+    A 3-D view of Lab and its two projections (green–red a against blue–yellow b, and against lightness L),
+    all with equal scales on every axis, and the palette with its hex codes and shares.
+    """
+    k = KMEANS_K
+    sample, lab, run, migration = kmeans_run()
+    n = run.rounds
+    lo = np.percentile(lab, 0.5, axis=0) - 4
+    hi = np.percentile(lab, 99.5, axis=0) + 4
+    lo[0], hi[0] = 0.0, 100.0
+    lims = {name: (float(lo[i]), float(hi[i])) for i, name in enumerate("Lab")}
+    span = {name: b - a for name, (a, b) in lims.items()}
 
-    # the figure is set up once; each frame replaces only what changes
-    fig = plt.figure(figsize=(9.6, 5.4))
-    ax = fig.add_axes((0.0, 0.08, 0.62, 0.84), projection="3d", computed_zorder=False)
-    ax.view_init(elev=16, azim=-62)
-    ax.set_facecolor(BG)
-    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
-        axis.set_pane_color((0.50, 0.50, 0.52, 1.0))
+    fig = plt.figure(figsize=(9.6, 6.4))
+    # the two projections share one scale (figure height per Lab unit), so their sizes follow the data's ranges
+    unit = 0.60 / span["b"]
+    unit_x = unit * 6.4 / 9.6
+    bottom = 0.26
+    ab_box = (0.515, bottom, unit_x * span["a"], unit * span["b"])
+    la_box = (ab_box[0] + ab_box[2] + 0.085, bottom, unit_x * span["a"], unit * span["L"])
+    ax3 = fig.add_axes((-0.035, 0.19, 0.50, 0.72), projection="3d", computed_zorder=False)
+    ax3.view_init(elev=18, azim=-58)
+    ax3.set_box_aspect((span["a"], span["b"], span["L"]), zoom=0.95)  # equal scales: a distance is a distance
+    ax3.set_facecolor(BG)
+    for axis in (ax3.xaxis, ax3.yaxis, ax3.zaxis):
+        axis.set_pane_color((0.42, 0.42, 0.45, 1.0))
         axis.label.set_color(FG)
-    ax.set_xlim(lims[1])
-    ax.set_ylim(lims[2])
-    ax.set_zlim(lims[0])
-    ax.set_xlabel("a (green → red)", fontsize=13, labelpad=6)
-    ax.set_ylabel("b (blue → yellow)", fontsize=13, labelpad=6)
-    ax.set_zlabel("L (lightness)", fontsize=13, labelpad=2)
-    ax.tick_params(colors=DIM, labelsize=10)
-    strip = fig.add_axes((0.64, 0.08, 0.34, 0.78))
-    strip.set_xlim(0, 1)
-    strip.set_ylim(k, 0)
+    ax3.set_xlim(lims["a"])
+    ax3.set_ylim(lims["b"])
+    ax3.set_zlim(lims["L"])
+    ax3.set_xlabel(LAB_WORDS["a"], fontsize=12, labelpad=0)
+    ax3.set_ylabel(LAB_WORDS["b"], fontsize=12, labelpad=4)
+    ax3.set_zlabel(LAB_WORDS["L"], fontsize=12, labelpad=-2)
+    ax3.tick_params(colors=DIM, labelsize=10, pad=0)
+    ax3.set_xticks([-30, 0])
+    ax3.set_yticks([-40, 0, 40])
+    ax3.set_zticks([0, 50, 100])
+    panels = []
+    for box, (x, y) in ((ab_box, ("a", "b")), (la_box, ("a", "L"))):
+        ax = fig.add_axes(box)
+        ax.set_facecolor("#6b6b73")
+        ax.set_xlim(lims[x])
+        ax.set_ylim(lims[y])
+        ax.set_aspect("equal")
+        ax.set_xlabel(LAB_WORDS[x], fontsize=12, color=FG, labelpad=2)
+        ax.set_ylabel(LAB_WORDS[y], fontsize=12, color=FG, labelpad=0)
+        ax.tick_params(colors=DIM, labelsize=10, pad=2)
+        ax.set_xticks([-30, 0])
+        for spine in ax.spines.values():
+            spine.set_color(DIM)
+        panels.append((ax, x, y))
+    top = bottom + unit * span["b"] + 0.015
+    fig.text(0.21, top, "3-D view", ha="center", va="bottom", fontsize=12, color=DIM)
+    fig.text(ab_box[0] + ab_box[2] / 2, top, "seen from above", ha="center", va="bottom", fontsize=12, color=DIM)
+    fig.text(la_box[0] + la_box[2] / 2, top, "seen from the side", ha="center", va="bottom", fontsize=12,
+             color=DIM)
+    strip = fig.add_axes((0.02, 0.055, 0.96, 0.085))
+    strip.set_xlim(0, k)
+    strip.set_ylim(0, 1)
     strip.set_autoscale_on(False)
     strip.set_axis_off()
-    fig.text(0.64, 0.875, "palette (share of pixels)", fontsize=14, color=DIM, va="bottom")
-    title_text = fig.text(0.03, 0.955, "", fontsize=20, fontweight="bold", color=ACCENT, va="top")
-    note_text = fig.text(0.03, 0.025, "", fontsize=14, color=FG, va="bottom")
+    fig.text(0.02, 0.145, "palette: the centres' colours, with their share of the pixels", fontsize=12,
+             color=DIM, va="bottom")
+    title_text = fig.text(0.02, 0.975, "", fontsize=19, fontweight="bold", color=ACCENT, va="top")
+    note_text = fig.text(0.02, 0.012, "", fontsize=12.5, color=FG, va="bottom")
+    coord = {"L": 0, "a": 1, "b": 2}
     changing: list[Any] = []
 
-    def draw(step: int, phase: str, title: str, note: str) -> None:
-        """``phase``: "data" (own colours), "assign" (colours of the nearest centre) or "update"."""
+    def draw(step: int, phase: str, title: str, note: str, mark: bool) -> None:
+        """After ``step`` rounds; ``phase`` "data" (own colours), "assign" (nearest centre's colour) or
+        "update" (the centres of round ``step + 1``, the dots still coloured by ``step``'s assignment)."""
         for artist in changing:
             artist.remove()
         changing.clear()
         title_text.set_text(title)
         note_text.set_text(note)
-        centres, labels = history[step]
-        shown = history[min(step + 1, n_iter)][0] if phase == "update" else centres
-        dots = sample / 255.0 if phase == "data" else kpalette.lab_to_rgb(centres)[labels] / 255.0
-        changing.append(ax.scatter(lab[:, 1], lab[:, 2], lab[:, 0], s=7, c=dots, linewidths=0, depthshade=False,
-                                   zorder=1))
-        trail = np.array([hist[0] for hist in history[: step + 1]] + ([shown] if phase == "update" else []))
+        labels = run.labels[step]
+        shown_step = step + 1 if phase == "update" else step
+        shown = run.centres[shown_step]
+        trail = np.array(run.centres[: shown_step + 1])
+        centre_rgb = kpalette.lab_to_rgb(run.centres[step])
+        dots = sample / 255.0 if phase == "data" else centre_rgb[labels] / 255.0
+        rgb_now = kpalette.lab_to_rgb(shown) / 255.0
+        edges = ["white"] * k
+        widths = [2.0] * k
+        if mark:
+            edges[migration.centre] = ACCENT
+            widths[migration.centre] = 3.5
+        changing.append(ax3.scatter(lab[:, 1], lab[:, 2], lab[:, 0], s=5, c=dots, linewidths=0,
+                                    depthshade=False, zorder=1))
         for j in range(k):
-            changing.extend(ax.plot(trail[:, j, 1], trail[:, j, 2], trail[:, j, 0], color="white", lw=1.4,
-                                    zorder=4))
-        rgb_now = kpalette.lab_to_rgb(shown)
-        changing.append(ax.scatter(shown[:, 1], shown[:, 2], shown[:, 0], s=230, c=rgb_now / 255.0,
-                                   edgecolors="white", linewidths=2.5, depthshade=False, zorder=5))
+            changing.extend(ax3.plot(trail[:, j, 1], trail[:, j, 2], trail[:, j, 0], color=edges[j], lw=1.3,
+                                     zorder=4))
+        changing.append(ax3.scatter(shown[:, 1], shown[:, 2], shown[:, 0], s=170, c=rgb_now, edgecolors=edges,
+                                    linewidths=widths, depthshade=False, zorder=5))
+        for ax, x, y in panels:
+            changing.append(ax.scatter(lab[:, coord[x]], lab[:, coord[y]], s=3, c=dots, linewidths=0, zorder=1))
+            for j in range(k):
+                changing.extend(ax.plot(trail[:, j, coord[x]], trail[:, j, coord[y]], color=edges[j], lw=1.1,
+                                        zorder=4))
+            changing.append(ax.scatter(shown[:, coord[x]], shown[:, coord[y]], s=110, c=rgb_now,
+                                       edgecolors=edges, linewidths=widths, zorder=5))
         # the palette: one swatch per centre, in a fixed order so each can be followed
         shares = np.bincount(labels, minlength=k) / len(labels)
-        rects = [(0.0, j + 0.07, 0.36, 0.86) for j in range(k)]
-        add_rects(strip, rects, rgb_now / 255.0, "#666677", 0.8, 2)
-        changing.append(strip.collections[-1])
-        for j, code in enumerate(kpalette.to_hex(rgb_now)):
-            changing.append(strip.text(0.41, j + 0.5, f"{code}  {shares[j]:4.0%}", fontsize=14, va="center",
-                                       family="DejaVu Sans Mono", color=FG))
+        codes = kpalette.to_hex(kpalette.lab_to_rgb(shown))
+        for j in range(k):
+            face = rgb_now[j]
+            changing.append(strip.add_patch(Rectangle((j + 0.04, 0.0), 0.92, 1.0, facecolor=face,
+                                                      edgecolor=edges[j], lw=widths[j] if mark else 0.8)))
+            tone = text_colour(face * 255)
+            changing.append(strip.text(j + 0.5, 0.66, codes[j], ha="center", va="center", fontsize=12,
+                                       family="DejaVu Sans Mono", color=tone))
+            if phase != "data":  # at the start no pixel has been assigned yet
+                changing.append(strip.text(j + 0.5, 0.27, f"{shares[j]:.0%}", ha="center", va="center",
+                                           fontsize=12, color=tone))
 
-    pts = f"{len(lab):,} pixels of the rocket frame in Lab"
-    frames = [Frame(3000, dict(step=0, phase="data", title="k-means at work, k = 8: the start",
-                               note=f"{pts}; 8 centres, badly placed"))]
-    for step in range(n_iter):
-        pace = 900 if step < 4 else 450
-        frames.append(Frame(pace, dict(step=step, phase="assign", title=f"Iteration {step + 1}: assign",
-                                       note="Each pixel joins its nearest centre (and takes its colour)")))
-        frames.append(Frame(pace, dict(step=step, phase="update", title=f"Iteration {step + 1}: update",
-                                       note="Each centre moves to the mean of its pixels")))
-    frames.append(Frame(5500, dict(step=n_iter, phase="assign",
-                                   title=f"Settled after {n_iter} iterations",
-                                   note="The centres no longer move: they are the palette")))
+    assign_note = "Assign: each pixel joins its nearest centre (and takes its colour)."
+    update_note = "Update: each centre moves to the mean of its pixels (white lines: the paths so far)."
+    start_note = (f"{KMEANS_SAMPLE:,} pixels of the Big Buck Bunny frame in Lab; "
+                  f"{k} centres start at {k} pixels picked at random.")
+    frames = [Frame(3500, dict(step=0, phase="data", title=f"k-means at work, k = {k}: the start", note=start_note,
+                               mark=False))]
+    moves = run.moves()
+    for step in range(n):
+        r = step + 1
+        pace = 1000 if r <= 2 else 700 if r <= max(migration.rounds) + 1 else 400
+        moving = r in migration.rounds
+        note = update_note
+        if moving:
+            note = (f"The orange-ringed centre leaves the pale sky for the blue hills: "
+                    f"{moves[step, migration.centre]:.0f} Lab units this round.")
+        frames.append(Frame(pace, dict(step=step, phase="assign", title=f"Round {r}: assign", note=assign_note,
+                                       mark=moving)))
+        frames.append(Frame(pace + (900 if moving else 0), dict(step=step, phase="update",
+                                                                title=f"Round {r}: update", note=note,
+                                                                mark=moving)))
+    frames.append(Frame(6000, dict(step=n, phase="assign", title=f"Settled after {n} rounds",
+                                   note=f"No centre moved more than {KMEANS_TOL} Lab units in the last round: "
+                                        "the centres are the palette.", mark=False)))
+    print(f"kmeans-at-work: {n} rounds; migrating {migration.describe()}")
     return save_animation(fig, draw, frames, out / "kmeans-at-work.gif", DPI * scale)
 
 
@@ -625,19 +803,19 @@ def film_icon(path: Path, pixels: int, colours: Sequence[str], sprockets: bool) 
 
 
 def logo_and_favicon(out: Path, scale: float) -> int:
-    """``logo.png`` (256 px) and ``favicon.png`` (48 px): the rocket frame's palette in a film frame.
+    """``logo.png`` (256 px) and ``favicon.png`` (48 px): the film frame's palette in a film frame.
 
-    The frame's five colours are muted night tones; for an icon they are made bolder (chroma doubled)
-    and spread over a range of lightness, so each swatch stands out on the dark film.
+    The logo holds the frame's five colours (the book's method, ``k=5``), largest share first, as they are,
+    except that the darkest are lifted to lightness 36 so that they show on the dark film; the favicon holds
+    the four largest.
     """
     palette = kpalette.extract_palette(thinned_frame(scale), k=5, method="minibatch")
     lab = palette.lab.copy()
-    lab[:, 0] = np.linspace(38, 82, len(lab))[np.argsort(np.argsort(lab[:, 0]))]
-    lab[:, 1:] *= 2.0
-    lab = lab[np.argsort(lab[:, 2])]  # blue to orange
+    lab[:, 0] = np.maximum(lab[:, 0], 36.0)
     codes = kpalette.to_hex(kpalette.lab_to_rgb(lab))
     film_icon(out / "logo.png", max(32, int(round(256 * scale))), codes, sprockets=True)
-    film_icon(out / "favicon.png", 48, [codes[i] for i in (0, 1, 3, 4)], sprockets=False)
+    film_icon(out / "favicon.png", 48, codes[:4], sprockets=False)
+    print(f"logo: {' '.join(codes)} (from {' '.join(palette.hex)})")
     return 2
 
 

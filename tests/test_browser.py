@@ -1,9 +1,12 @@
 """The built book as readers get it, opened in a real headless Chromium.
 
-Every page of the HTML build is served on 127.0.0.1 and opened once; the tests then check what a reader (or a
-screen reader) gets: nothing broken or missing, no request leaving the machine, every image decoded and described,
-headings that nest, executed output on every chapter, readable contrast, working launch and download links, and a
-search that finds "palette".
+Every page of the HTML build is served on 127.0.0.1 and opened once, with every request to another host blocked,
+as on a classroom laptop with no network. The tests then check what a reader (or a screen reader) gets: no request
+leaving the machine, none failing (the server's own log included, so a browser's silent /favicon.ico counts) and no
+console error; maths typeset by the book's own MathJax; widget scripts only where a widget is shown; every image
+decoded and described; the film credited wherever it is shown; quiz answers and solutions that open; headings that
+nest; executed output on every chapter; readable contrast; working launch and download links; Live Code that loads
+only on request; and a search that finds "palette".
 
 Run them after a build:
 
@@ -27,6 +30,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
 try:
     from playwright.sync_api import Error as PlaywrightError
@@ -37,24 +41,18 @@ ROOT = Path(__file__).resolve().parents[1]
 BOOK_HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html")).resolve()
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOT = ROOT / "pics" / "screenshot-landing.png"
-REPOSITORY = "film-palettes/film-palettes"  # must agree with repository.url in _config.yml
-BRANCH = "main"
+# The launch links must name the repository that _config.yml names (its one place; see tests/test_config.py).
+_REPOSITORY = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]
+REPOSITORY = _REPOSITORY["url"].removeprefix("https://github.com/")
+BRANCH = _REPOSITORY["branch"]
 
-# Hosts the book may mention but never needs: they are blocked (the tests run offline) and only reported as a
-# failure if they are not listed here. Thebe's script loads only after a click on "Live Code"; MathJax and the
-# widget manager are added by Sphinx/myst-nb only to pages that hold maths or widget outputs.
-KNOWN_OPTIONAL = (
-    "https://unpkg.com/thebe@",
-    "https://cdn.jsdelivr.net/npm/mathjax@",
-    "https://cdnjs.cloudflare.com/ajax/libs/require.js/",
-    "https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@",
-    "https://unpkg.com/@jupyter-widgets/html-manager@",
-)
+# The one thing a page may ask another host for, and only after the reader clicks "Live Code": thebe itself
+# (sphinx-thebe loads it on demand; Live Code runs the cells on a Binder kernel, so it needs the network anyway).
+THEBE_URL = "https://unpkg.com/thebe@"
 
-# Console errors that come from the tool chain, not from the book, matched exactly. Sphinx 7.4 repeats scripts
-# that extensions add as inline text after the builder starts (registry entries with filename None are re-added
-# as ''), so sphinx-thebe's `const THEBE_JS_URL` line appears twice; the first copy works and Live Code runs.
-KNOWN_CONSOLE_ERRORS = ("uncaught: Identifier 'THEBE_JS_URL' has already been declared",)
+# The film: a page that shows it (these files, or pictures made from them) must credit it in its text.
+FILM_FILES = ("bunny.png", "bigbuckbunny.mp4")
+FILM_CREDIT = ("Blender Foundation", "CC BY 3.0")
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -114,21 +112,37 @@ ARTICLE_PAGES = [p for p in PAGES if p not in ("index.html", "genindex.html", "s
 # --------------------------------------------------------------------------------------------------------------
 # Fixtures: a local web server, one browser, one visit per page
 # --------------------------------------------------------------------------------------------------------------
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class _LoggingHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the build quietly, and keeps (path, status) of every answer in the server's ``answers`` list.
+
+    The server's own log sees every request, including those the browser makes on its own (a favicon asked for
+    at /favicon.ico) that a page's request events may not show.
+    """
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        status = int(code) if isinstance(code, int) or str(code).isdigit() else 0  # an HTTPStatus is an int
+        self.server.answers.append((self.path, status))  # type: ignore[attr-defined]
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         pass
 
 
 @pytest.fixture(scope="session")
-def base_url():
+def server():
     """The book, served from BOOK_HTML by a thread on a free port of 127.0.0.1."""
-    handler = functools.partial(_QuietHandler, directory=str(BOOK_HTML))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    handler = functools.partial(_LoggingHandler, directory=str(BOOK_HTML))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.answers = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def base_url(server):
+    return f"http://127.0.0.1:{server.server_address[1]}/"
 
 
 @pytest.fixture(scope="session")
@@ -155,10 +169,10 @@ class Visit:
     contrast: list[dict] = field(default_factory=list)  # text elements below 4.5:1
     launch: list[str] = field(repr=False, default_factory=list)  # hrefs of the launch, source and download buttons
     text: str = field(default="", repr=False)  # the article's visible text
-
-
-def _is_optional(url: str) -> bool:
-    return url.startswith(KNOWN_OPTIONAL)
+    scripts: dict = field(repr=False, default_factory=dict)  # what the page loaded: MathJax, widgets, thebe settings
+    maths: dict = field(repr=False, default_factory=dict)  # maths elements, and how many MathJax typeset
+    media: list[str] = field(repr=False, default_factory=list)  # src of every <img>, <video> and <source> in the article
+    details: list[dict] = field(repr=False, default_factory=list)  # quiz options and solutions, before/after a click
 
 
 def _is_local(url: str) -> bool:
@@ -169,18 +183,11 @@ def _watch(page, visit: Visit) -> None:
     """Record every request that fails or leaves the machine, and every console error."""
 
     def on_console(msg) -> None:
-        if msg.type != "error":
-            return
-        where = (msg.location or {}).get("url", "")
-        # A blocked optional script reports "Failed to load resource" from its own URL: not the book's error.
-        if where and not _is_local(where) and _is_optional(where):
-            return
-        visit.console.append(f"{msg.text} ({where})")
+        if msg.type == "error":
+            visit.console.append(f"{msg.text} ({(msg.location or {}).get('url', '')})")
 
     def on_pageerror(exc) -> None:
-        message = f"uncaught: {exc}"
-        if message not in KNOWN_CONSOLE_ERRORS:
-            visit.console.append(message)
+        visit.console.append(f"uncaught: {exc}")
 
     def on_failed(request) -> None:
         if _is_local(request.url):
@@ -271,6 +278,63 @@ _LAUNCH = """() => Array.from(document.querySelectorAll(
   .map(a => a.getAttribute("href") || a.getAttribute("onclick"))"""
 
 
+# What the page loaded: the thebe settings (once), MathJax, and the widgets' scripts, state and views.
+_SCRIPTS = """() => {
+  const scripts = Array.from(document.scripts);
+  const src = s => s.getAttribute("src") || "";
+  return {
+    thebe_settings: scripts.filter(s => !s.src && s.textContent.includes("const THEBE_JS_URL")).length,
+    mathjax: scripts.map(src).filter(s => /mathjax/i.test(s)),
+    widget_scripts: scripts.map(src).filter(s => /require(\\.min)?\\.js|html-manager|embed-amd/.test(s)),
+    widget_state: document.querySelectorAll('script[type="application/vnd.jupyter.widget-state+json"]').length,
+    widget_views: document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length,
+    widgets_shown: document.querySelectorAll(".jupyter-widgets, .widget-subarea").length,
+  };
+}"""
+
+# Every maths element of the article, once MathJax has finished typesetting the page.
+_MATHS = """async () => {
+  const maths = Array.from(document.querySelectorAll("article.bd-article .math"));
+  if (maths.length && window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  return {count: maths.length,
+          typeset: maths.filter(m => m.querySelector("mjx-container")).length,
+          errors: document.querySelectorAll("article.bd-article mjx-merror").length,
+          version: (window.MathJax && window.MathJax.version) || null};
+}"""
+
+_MEDIA = """() => Array.from(document.querySelectorAll("article.bd-article :is(img, video, source)"))
+  .map(e => e.getAttribute("src") || "")"""
+
+# Quiz options (<details class="quiz right|wrong">) and solutions (<details class="solution">): marked, so that
+# each can be clicked, with what they show before the click (nothing but their summary).
+_MARK_DETAILS = """() => Array.from(document.querySelectorAll(
+    "article.bd-article details.quiz, article.bd-article details.solution")).map((d, index) => {
+  d.dataset.bookCheck = index;
+  const summary = d.querySelector(":scope > summary");
+  const kind = d.classList.contains("solution") ? "solution"
+             : d.classList.contains("right") ? "right" : d.classList.contains("wrong") ? "wrong" : "quiz";
+  const shown = summary ? d.innerText.slice(summary.innerText.length).trim() : d.innerText.trim();
+  return {index, kind, summary: summary ? summary.innerText.trim() : null, open_before: d.open, shown_before: shown};
+})"""
+
+_READ_DETAILS = """(index) => {
+  const d = document.querySelector(`details[data-book-check="${index}"]`);
+  const summary = d.querySelector(":scope > summary");
+  return {open_after: d.open, shown_after: d.innerText.slice(summary.innerText.length).trim()};
+}"""
+
+
+def _open_details(page) -> list[dict]:
+    """Click every quiz option and solution, as a reader does, and record what each shows then."""
+    found = page.evaluate(_MARK_DETAILS)
+    for item in found:
+        if item["summary"] is None:
+            continue
+        page.click(f'details[data-book-check="{item["index"]}"] > summary')
+        item.update(page.evaluate(_READ_DETAILS, item["index"]))
+    return found
+
+
 def _visit(context, base_url: str, name: str) -> Visit:
     visit = Visit(name)
     page = context.new_page()
@@ -278,14 +342,19 @@ def _visit(context, base_url: str, name: str) -> Visit:
     try:
         page.goto(base_url + name, wait_until="load")
         _settle(page)
+        visit.maths = page.evaluate(_MATHS)
         visit.images = page.evaluate(_LOAD_IMAGES)
         visit.headings = [tuple(h) for h in page.evaluate(_HEADINGS)]
         visit.outputs = page.evaluate(_OUTPUTS)
         contrast = page.evaluate(_CONTRAST)
         visit.contrast = contrast["bad"] if contrast["checked"] else [{"text": "no text checked"}]
         visit.launch = page.evaluate(_LAUNCH)
+        visit.scripts = page.evaluate(_SCRIPTS)
+        visit.media = page.evaluate(_MEDIA)
         article = page.query_selector("article.bd-article")
         visit.text = article.inner_text() if article else ""
+        visit.details = _open_details(page)  # last: opening them changes the page
+        _settle(page)
     except PlaywrightError as exc:  # one page that cannot be opened fails its own tests, not the whole session
         visit.console.append(f"could not open the page: {exc}")
     finally:
@@ -313,15 +382,25 @@ def context(browser):
 
 
 @pytest.fixture(scope="session")
-def visits(context, base_url) -> dict[str, Visit]:
+def visits(context, base_url, server) -> dict[str, Visit]:
     """Every page opened once (about a second each); the tests below only read what was recorded."""
     out = {}
     for name in PAGES:
-        start = len(context.external_log)
+        start, answered = len(context.external_log), len(server.answers)
         visit = _visit(context, base_url, name)
         visit.external = context.external_log[start:]
+        visit.failed += [f"{path}: HTTP {status} (server)" for path, status in server.answers[answered:] if status >= 400]
         out[name] = visit
     return out
+
+
+def _page_source(name: str) -> str:
+    """The page's source as the build ships it (_sources/), code of hidden cells included; '' if there is none."""
+    stem = BOOK_HTML / "_sources" / name.removesuffix(".html")
+    for suffix in (".md", ".ipynb", ".md.txt", ".ipynb.txt"):
+        if stem.with_name(stem.name + suffix).exists():
+            return stem.with_name(stem.name + suffix).read_text(encoding="utf-8")
+    return ""
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -329,11 +408,88 @@ def visits(context, base_url) -> dict[str, Visit]:
 # --------------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", PAGES)
 def test_page_loads_everything_from_the_book_itself(visits, name):
+    # No network, as in a classroom: every request to another host was blocked, and any such request fails.
     visit = visits[name]
-    assert not visit.failed, f"{name}: local requests failed: {visit.failed}"
-    unexpected = [u for u in visit.external if not _is_optional(u)]
-    assert not unexpected, f"{name}: the page asks for files from other hosts: {unexpected}"
+    assert not visit.external, f"{name}: the page asks other hosts for {visit.external}"
+    assert not visit.failed, f"{name}: requests failed: {visit.failed}"
     assert not visit.console, f"{name}: console errors: {visit.console}"
+
+
+def test_the_server_answered_every_request(visits, server):
+    # The server's whole log, for requests that came after a page was closed (a favicon the browser asked for).
+    refused = sorted({f"{path}: HTTP {status}" for path, status in server.answers if status >= 400})
+    assert not refused, f"the book's server could not answer: {refused}"
+    assert len(server.answers) >= len(visits), "the server saw fewer requests than pages opened"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_names_its_favicon(name):
+    # Without <link rel="icon">, Chromium asks the server for /favicon.ico on its own (the page's request events do
+    # not show it; the server's log does), and the book has none: a 404 on every page, the redirecting index too.
+    html = (BOOK_HTML / name).read_text(encoding="utf-8")
+    assert re.search(r'<link[^>]*rel="(shortcut )?icon"', html), f"{name} names no favicon"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_maths_is_typeset_by_the_books_own_mathjax(visits, name):
+    visit = visits[name]
+    if not visit.maths.get("count"):
+        pytest.skip(f"{name} has no maths")
+    sources = visit.scripts["mathjax"]
+    assert sources and all("_static/mathjax/" in s and "://" not in s for s in sources), f"{name}: MathJax from {sources}"
+    assert visit.maths["version"], f"{name}: MathJax did not start"
+    assert visit.maths["typeset"] == visit.maths["count"], f"{name}: MathJax typeset {visit.maths}"
+    assert visit.maths["errors"] == 0, f"{name}: MathJax shows {visit.maths['errors']} errors in the maths"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_widget_scripts_only_where_a_widget_is_shown(visits, name):
+    scripts = visits[name].scripts
+    if scripts["widget_views"]:  # a live widget output: the HTML manager draws it from the saved state
+        assert scripts["widget_state"] and scripts["widget_scripts"], f"{name}: a widget but no widget scripts"
+        assert scripts["widgets_shown"] >= scripts["widget_views"], f"{name}: widgets not drawn: {scripts}"
+    else:
+        assert not scripts["widget_scripts"] and not scripts["widget_state"], (
+            f"{name} shows no widget but loads {scripts['widget_scripts']} ({scripts['widget_state']} widget states)")
+
+
+@pytest.mark.parametrize("name", [p for p in PAGES if p != "index.html"])
+def test_thebe_settings_are_declared_once(visits, name):
+    # Sphinx 7.4 used to write sphinx-thebe's inline settings twice ("THEBE_JS_URL has already been declared");
+    # _ext/book_offline.py keeps one copy.
+    count = visits[name].scripts.get("thebe_settings")
+    assert count in (0, 1), f"{name}: the thebe settings script appears {count} times"
+
+
+@pytest.mark.parametrize("name", ARTICLE_PAGES)
+def test_the_film_is_credited_where_it_is_shown(visits, name):
+    # The clip and the running frame are CC BY 3.0: a page that shows them (the files, or figures made from them:
+    # its code reads them) must say so in its own text, e.g. in a caption; the footer alone does not count.
+    visit = visits[name]
+    shown = [src for src in visit.media if Path(urlsplit(src).path).name.startswith(("bunny", "bigbuckbunny"))]
+    source = _page_source(name)
+    derived = bool(visit.media) and any(film in source for film in FILM_FILES)
+    if not shown and not derived:
+        pytest.skip(f"{name} does not show the film")
+    missing = [words for words in FILM_CREDIT if words not in visit.text]
+    assert not missing, (f"{name} shows Big Buck Bunny but its text lacks {missing}: credit it in a caption, e.g. "
+                         "'Big Buck Bunny (c) 2008 Blender Foundation, CC BY 3.0'")
+
+
+@pytest.mark.parametrize("name", ARTICLE_PAGES)
+def test_quiz_answers_and_solutions_open_when_clicked(visits, name):
+    details = visits[name].details
+    if not details:
+        pytest.skip(f"{name} has no quiz options or solutions yet")
+    for d in details:
+        label = f"{name}: {d['kind']} {d['summary']!r}"
+        assert d["summary"], f"{name}: a {d['kind']} without a <summary> to click"
+        assert not d["open_before"] and not d["shown_before"], f"{label} shows its text before it is opened"
+        assert d["open_after"] and d["shown_after"], f"{label} shows nothing when clicked"
+        if d["kind"] == "right":
+            assert d["shown_after"].startswith("Right."), f"{label} opens on {d['shown_after'][:40]!r}, not 'Right.'"
+        elif d["kind"] == "wrong":
+            assert d["shown_after"].startswith("Not quite."), f"{label} opens on {d['shown_after'][:40]!r}"
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -447,9 +603,11 @@ def test_downloaded_notebook_is_the_executed_chapter(context, base_url):
     assert outputs, f"the downloadable {name} notebook has no outputs"
 
 
-def test_live_code_button_asks_for_thebe_only_when_clicked(context, base_url):
+def test_live_code_asks_for_thebe_only_when_clicked_and_says_when_offline(context, base_url):
     name = CHAPTER_PAGES[0]
     page = context.new_page()
+    visit = Visit(name)
+    _watch(page, visit)
     start = len(context.external_log)
     try:
         page.goto(base_url + name, wait_until="load")
@@ -457,11 +615,17 @@ def test_live_code_button_asks_for_thebe_only_when_clicked(context, base_url):
         assert not context.external_log[start:], "Thebe (or anything else) loaded before the click"
         page.click(".dropdown-launch-buttons button.dropdown-toggle")
         page.click(".btn-launch-thebe")
-        page.wait_for_timeout(300)
+        # Offline (here: blocked), the button says why Live Code cannot start (_static/live-code.js).
+        page.wait_for_selector(".thebe-launch-button.live-code-offline", timeout=10_000)
+        button = page.inner_text(".thebe-launch-button")
     finally:
         page.close()
     asked = context.external_log[start:]
-    assert any(url.startswith("https://unpkg.com/thebe@") for url in asked), f"no Thebe request after click: {asked}"
+    assert asked and all(url.startswith(THEBE_URL) for url in asked), f"after the click the page asked for {asked}"
+    assert "needs an internet connection" in button, button
+    # The one console error is the blocked thebe script itself; no second declaration of THEBE_JS_URL.
+    others = [c for c in visit.console if THEBE_URL not in c]
+    assert not others, f"console errors after the click: {others}"
 
 
 def test_search_finds_palette(context, base_url):

@@ -41,7 +41,8 @@ def test_palette_normalises_shares_and_describes_each_colour_the_same_way() -> N
     assert p.hex == ["#ff0000", "#000000"]
     assert p.rgb.dtype == np.uint8 and p.rgb.tolist() == [[255, 0, 0], [0, 0, 0]]
     assert np.allclose(p.lab[0], kpalette.rgb_to_lab([255, 0, 0]))
-    assert p.to_dict()[1] == {"hex": "#000000", "rgb": [0, 0, 0], "lab": [0.0, 0.0, 0.0], "proportion": 0.25}
+    assert p.to_dict()[1] == {"hex": "#000000", "name": "black", "rgb": [0, 0, 0], "lab": [0.0, 0.0, 0.0],
+                              "proportion": 0.25}
 
 
 def test_extracted_palette_is_ordered_by_share_and_sorts_by_lightness_and_hue(rocket_palette: Palette) -> None:
@@ -134,7 +135,7 @@ def test_bad_space_method_or_image_are_refused() -> None:
     with pytest.raises(KPaletteError, match="method must be one of"):
         kpalette.extract_palette(img, 2, method="magic")
     with pytest.raises(KPaletteError, match="shape"):
-        kpalette.extract_palette(np.zeros((2, 2)), 2)
+        kpalette.extract_palette(np.zeros((2, 2, 5)), 2)
 
 
 # --- quantize and swatch ---------------------------------------------------------------------------------------
@@ -169,35 +170,50 @@ def test_hex_codes_round_trip() -> None:
 
 def test_ase_matches_the_format_byte_for_byte() -> None:
     """A two-colour file written out by hand from the format's description (all numbers big-endian)."""
-    def colour_block(name_utf16: str, rgb_floats: str) -> str:
-        return ("0001" "00000024"          # block type 1 (a colour), 36 bytes follow
-                "0008" + name_utf16 +      # name: 8 UTF-16 code units, the last one the closing zero
-                "52474220" + rgb_floats +  # colour model "RGB ", then three float32 from 0 to 1
-                "0002")                    # colour type 2: normal
+    def utf16(text: str) -> str:   # number of UTF-16 code units with the closing zero, then the text and the zero
+        return f"{len(text) + 1:04x}" + (text + "\0").encode("utf-16-be").hex()
+
+    def colour_block(name: str, rgb_floats: str) -> str:
+        body = utf16(name) + "52474220" + rgb_floats + "0002"   # model "RGB ", three float32, type 2: normal
+        return "0001" + f"{len(body) // 2:08x}" + body           # block type 1 (a colour) and its length
+
+    group = utf16("frame")
     expected = bytes.fromhex(
-        "41534546" "0001" "0000" "00000002"  # "ASEF", version 1.0, two blocks
-        + colour_block("0023" "0066" "0066" "0030" "0030" "0030" "0030" "0000",  # "#ff0000"
-                       "3f800000" "00000000" "00000000")                        # 1.0, 0.0, 0.0
-        + colour_block("0023" "0030" "0030" "0030" "0030" "0030" "0030" "0000",  # "#000000"
-                       "00000000" "00000000" "00000000"))
-    assert to_ase(two_colours()) == expected
-    assert len(expected) == 12 + 2 * 42
+        "41534546" "0001" "0000" "00000004"              # "ASEF", version 1.0, four blocks
+        + "c001" + f"{len(group) // 2:08x}" + group       # the group starts, named after the image
+        + colour_block("red #ff0000", "3f800000" "00000000" "00000000")     # 1.0, 0.0, 0.0
+        + colour_block("black #000000", "00000000" "00000000" "00000000")
+        + "c002" "00000000")                              # the group ends
+    assert to_ase(two_colours(), name="frame") == expected
+    assert kpalette.export(two_colours(), "ase", image="shots/frame.png") == expected
+    assert len(expected) == 12 + (6 + 14) + (6 + 44) + (6 + 48) + 6   # header, group start, two colours, end
 
 
-def test_ase_of_a_real_palette_decodes_to_its_colours(rocket_palette: Palette) -> None:
-    data = to_ase(rocket_palette)
-    assert data[:4] == b"ASEF" and struct.unpack(">I", data[8:12])[0] == len(rocket_palette)
+def parse_ase(data: bytes) -> list[tuple[int, str, list[int]]]:
+    """Every block of an .ase file as (type, name, rgb 0-255), read by hand."""
+    assert data[:4] == b"ASEF"
     at, found = 12, []
-    while at < len(data):
+    for _ in range(struct.unpack(">I", data[8:12])[0]):
         kind, length = struct.unpack(">HI", data[at : at + 6])
         body = data[at + 6 : at + 6 + length]
-        n = struct.unpack(">H", body[:2])[0]
-        name = body[2 : 2 + 2 * n].decode("utf-16-be").rstrip("\0")
-        rgb = struct.unpack(">3f", body[2 + 2 * n + 4 : 2 + 2 * n + 16])
-        found.append((name, [round(v * 255) for v in rgb]))
-        assert kind == 1
+        name, rgb = "", []
+        if length:
+            n = struct.unpack(">H", body[:2])[0]
+            name = body[2 : 2 + 2 * n].decode("utf-16-be").rstrip("\0")
+            if kind == 1:
+                assert body[2 + 2 * n : 6 + 2 * n] == b"RGB "
+                rgb = [round(v * 255) for v in struct.unpack(">3f", body[6 + 2 * n : 18 + 2 * n])]
+        found.append((kind, name, rgb))
         at += 6 + length
-    assert found == list(zip(rocket_palette.hex, rocket_palette.rgb.tolist()))
+    assert at == len(data)
+    return found
+
+
+def test_ase_of_a_real_palette_is_one_group_of_named_colours(rocket_palette: Palette) -> None:
+    blocks = parse_ase(kpalette.export(rocket_palette, "ase", image="pics/rocket.jpg"))
+    assert blocks[0] == (0xC001, "rocket", []) and blocks[-1] == (0xC002, "", [])
+    assert blocks[1:-1] == [(1, f"{name} {code}", rgb) for name, code, rgb in
+                            zip(rocket_palette.names, rocket_palette.hex, rocket_palette.rgb.tolist())]
 
 
 def test_json_holds_every_field_rounded(rocket_palette: Palette) -> None:
@@ -207,7 +223,7 @@ def test_json_holds_every_field_rounded(rocket_palette: Palette) -> None:
     assert [c["hex"] for c in doc["colors"]] == rocket_palette.hex
     assert abs(sum(c["proportion"] for c in doc["colors"]) - 1) < 1e-5
     for c in doc["colors"]:
-        assert list(c) == ["hex", "rgb", "lab", "proportion"]
+        assert list(c) == ["hex", "name", "rgb", "lab", "proportion"]
         assert all(v == round(v, 2) for v in c["lab"]) and c["proportion"] == round(c["proportion"], 6)
 
 
@@ -221,12 +237,15 @@ def test_css_gpl_hex_and_text_list_the_colours_in_order(rocket_palette: Palette)
     assert gpl[:3] == ["GIMP Palette", "Name: rocket", "Columns: 6"]
     rows = [line for line in gpl if line[:1] not in ("#", "") and "\t" in line]
     assert [[int(v) for v in r.split("\t")[0].split()] for r in rows] == rocket_palette.rgb.tolist()
+    assert [r.split("\t")[1].split()[:2] for r in rows] == [[n, h] for n, h in zip(rocket_palette.names,
+                                                                                   rocket_palette.hex)]
 
     assert to_hex_list(rocket_palette).split() == rocket_palette.hex
 
     table = to_text(rocket_palette).splitlines()
     assert len(table) == 2 + len(rocket_palette) and "\x1b" not in "".join(table)
     assert [row.split()[1] for row in table[2:]] == rocket_palette.hex
+    assert table[1].split()[-1] == "name" and [row.split()[-1] for row in table[2:]] == rocket_palette.names
     painted = to_text(rocket_palette, colour=True).splitlines()[2:]
     r, g, b = rocket_palette.rgb[0]
     assert painted[0].startswith(f"\x1b[48;2;{r};{g};{b}m")

@@ -83,3 +83,40 @@ def test_same_seed_gives_the_same_palette(image: np.ndarray, k: int, method: str
     again = kpalette.extract_palette(image.copy(), k, method=method, seed=seed)
     assert np.array_equal(first.centers, again.centers)
     assert np.array_equal(first.proportions, again.proportions)
+
+
+@FEW
+@given(images(), ks)
+def test_every_dtype_of_the_same_image_gives_the_same_palette(image: np.ndarray, k: int) -> None:
+    palette = kpalette.extract_palette(image, k)
+    for same in (image.astype(np.uint16) * 257, image.astype(np.int64), image / 255.0):
+        assert kpalette.extract_palette(same, k) == palette
+
+
+@FEW
+@given(images(), arrays(np.uint8, (6, 6)), ks)
+def test_alpha_is_the_mask_of_pixels_at_least_half_opaque(image: np.ndarray, alpha: np.ndarray, k: int) -> None:
+    alpha = np.resize(alpha, image.shape[:2])
+    visible = alpha >= kpalette.ALPHA_MIN
+    if not visible.any():
+        return
+    rgba = np.dstack([image, alpha])
+    assert kpalette.extract_palette(rgba, k) == kpalette.extract_palette(image, k, mask=visible)
+    poster = kpalette.quantize(rgba, kpalette.extract_palette(rgba, k))
+    assert np.array_equal(poster[:, :, 3], np.where(visible, alpha, 0))
+
+
+palettes = st.lists(st.tuples(st.integers(0, 0xFFFFFF), st.integers(1, 1000)), min_size=1, max_size=20)
+
+
+@FEW
+@given(palettes, st.sampled_from(("lab", "rgb")))
+def test_every_format_reads_back_the_same_colours(colours: list[tuple[int, int]], space: str) -> None:
+    palette = kpalette.Palette.from_hex([f"#{c:06x}" for c, _ in colours], [w for _, w in colours], space=space)
+    assert kpalette.Palette.from_hex(palette.hex).hex == palette.hex
+    for fmt in kpalette.FORMATS:
+        written = kpalette.export(palette, fmt, image="frame.png")
+        back = kpalette.read_palette(written if isinstance(written, bytes) else written.encode())
+        assert back.hex == palette.hex, fmt
+        if fmt in ("json", "text"):
+            assert back.space == palette.space
