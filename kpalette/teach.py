@@ -63,6 +63,10 @@ def check(answer: Any, is_right: Callable[[Any], object], *, right: str, hint: s
     try:
         ok = bool(is_right(answer))
     except Exception as exc:  # a wrong type or shape is a wrong answer, not a crash
-        print(f"{NOT_YET} {hint} (checking your answer gave {type(exc).__name__}: {exc})")
+        if "ellipsis" in str(exc).lower():
+            # a starter function whose body still returns ... (for example `return ...`)
+            print(f"{NOT_STARTED} replace the ... in the cell above, run it, then run this cell again.")
+        else:
+            print(f"{NOT_YET} {hint} (checking your answer gave {type(exc).__name__}: {exc})")
         return
     print(f"{RIGHT} {right}" if ok else f"{NOT_YET} {hint}")

@@ -21,6 +21,7 @@ import pytest
 import kpalette
 from conftest import ROOT
 
+CH04 = ROOT / "chapters" / "04-lab-colour-space.md"
 CH05 = ROOT / "chapters" / "05-clustering.md"
 CH06 = ROOT / "chapters" / "06-labels-and-quantization.md"
 
@@ -31,11 +32,18 @@ from skimage.color import lab2rgb, rgb2lab
 """
 
 
+def is_constant(node: ast.stmt) -> bool:
+    """True for an assignment to UPPER_CASE names only, such as ``WHITE_D65 = np.array([...])``."""
+    return isinstance(node, ast.Assign) and all(
+        isinstance(target, ast.Name) and target.id.isupper() for target in node.targets)
+
+
 def load_function(chapter: Path, name: str) -> Callable[..., Any]:
     """Find the code cell of ``chapter`` that defines ``name`` and run its imports and definitions.
 
-    Only ``import`` statements and function definitions of that cell are executed (not the demo lines that
-    follow a definition), in a namespace that holds nothing but :data:`PRELUDE`.
+    Only ``import`` statements, function definitions and constants (assignments to UPPER_CASE names) of that cell
+    are executed (not the demo lines that follow a definition), in a namespace that holds nothing but
+    :data:`PRELUDE`.
     """
     notebook = jupytext.read(chapter)
     found = []
@@ -43,7 +51,8 @@ def load_function(chapter: Path, name: str) -> Callable[..., Any]:
         if cell.cell_type != "code" or f"def {name}(" not in cell.source:
             continue
         tree = ast.parse(cell.source)
-        keep = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef))]
+        keep = [node for node in tree.body
+                if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef)) or is_constant(node)]
         if any(isinstance(node, ast.FunctionDef) and node.name == name for node in keep):
             found.append(ast.Module(body=keep, type_ignores=[]))
     assert len(found) == 1, f"{chapter.name} should define {name}() in exactly one code cell, found {len(found)}"
@@ -51,6 +60,33 @@ def load_function(chapter: Path, name: str) -> Callable[..., Any]:
     exec(compile(PRELUDE, "<prelude>", "exec"), namespace)
     exec(compile(found[0], f"{chapter.name}:{name}", "exec"), namespace)
     return namespace[name]
+
+
+@pytest.fixture(scope="module")
+def hand_srgb_to_lab() -> Callable[..., np.ndarray]:
+    return load_function(CH04, "srgb_to_lab")
+
+
+def test_srgb_to_lab_matches_kpalette(hand_srgb_to_lab: Callable[..., np.ndarray]) -> None:
+    """Chapter 4's four steps give kpalette's (that is scikit-image's) Lab, to rounding, on every kind of input."""
+    rng = np.random.default_rng(4)
+    every_grey = np.repeat(np.arange(256)[:, np.newaxis], 3, axis=1)
+    corners = np.array([[r, g, b] for r in (0, 255) for g in (0, 255) for b in (0, 255)])
+    inputs = [every_grey, corners, rng.integers(0, 256, size=(2000, 3)), rng.integers(0, 256, size=(7, 9, 3)),
+              rng.uniform(0, 255, size=(100, 3)), np.array([10, 200, 30]),
+              kpalette.load_image(ROOT / "pics" / "bunny.png")[::8, ::8]]
+    for rgb in inputs:
+        ours, theirs = hand_srgb_to_lab(rgb), kpalette.rgb_to_lab(rgb)
+        assert ours.shape == theirs.shape == np.shape(rgb)
+        assert np.abs(ours - theirs).max() < 1e-9, f"chapter 4's srgb_to_lab and kpalette.rgb_to_lab differ on {rgb!r}"
+
+
+def test_the_lab_check_catches_a_drift() -> None:
+    """The comparison above would notice a changed constant, for example the rounded white of another source."""
+    drifted = load_function(CH04, "srgb_to_lab")  # a fresh copy, with its own namespace
+    drifted.__globals__["WHITE_D65"] = np.array([0.9505, 1.0, 1.089])  # too small a change to see, not to test
+    rgb = np.random.default_rng(0).integers(0, 256, size=(200, 3))
+    assert np.abs(drifted(rgb) - kpalette.rgb_to_lab(rgb)).max() > 1e-9
 
 
 def hex_mismatches(ours: Callable[..., list[str]], theirs: Callable[..., list[str]],
@@ -142,7 +178,7 @@ def check_quantize(hand: Callable[..., np.ndarray], image: np.ndarray, centers: 
 
 
 def test_quantize_matches_kpalette_on_the_frame(hand_quantize: Callable[..., np.ndarray]) -> None:
-    image = kpalette.load_image(ROOT / "pics" / "rocket.jpg")
+    image = kpalette.load_image(ROOT / "pics" / "bunny.png")  # the book's running frame, as in chapter 6
     palette = kpalette.extract_palette(image, k=8)
     check_quantize(hand_quantize, image, palette.centers)
     # the result really is quantized: only palette colours appear
@@ -150,7 +186,10 @@ def test_quantize_matches_kpalette_on_the_frame(hand_quantize: Callable[..., np.
     assert len(np.unique(poster.reshape(-1, 3), axis=0)) <= len(palette)
 
 
-def test_quantize_matches_kpalette_on_the_second_frame(hand_quantize: Callable[..., np.ndarray]) -> None:
+def test_quantize_matches_kpalette_on_other_frames(hand_quantize: Callable[..., np.ndarray]) -> None:
+    image = kpalette.load_image(ROOT / "pics" / "rocket.jpg")
+    palette = kpalette.extract_palette(image, k=8)
+    check_quantize(hand_quantize, image, palette.centers)
     image = kpalette.load_image(ROOT / "pics" / "coffee.png")[::2, ::2]
     palette = kpalette.extract_palette(image, k=5)
     check_quantize(hand_quantize, image, palette.centers)

@@ -8,6 +8,7 @@ code readers see, without running the rest of the notebook.
 from __future__ import annotations
 
 import ast
+import functools
 from types import SimpleNamespace
 
 import jupytext
@@ -53,9 +54,16 @@ def relative_gap(ch: SimpleNamespace, X: np.ndarray, start: np.ndarray, max_iter
     return abs(ours - theirs) / theirs
 
 
+@functools.cache
+def frame_pixels() -> np.ndarray:
+    """The running frame's pixels as an (n, 3) RGB table, as chapter 7 samples them."""
+    return load_image(ROOT / "pics" / "bunny.png").reshape(-1, 3)
+
+
 def frame_sample(n: int, seed: int) -> np.ndarray:
-    lab = rgb_to_lab(load_image(ROOT / "pics" / "coffee.png")).reshape(-1, 3)
-    return lab[np.random.default_rng(seed).choice(len(lab), size=n, replace=False)]
+    """n pixels of the film frame, drawn at random without repeats, in Lab."""
+    pixels = frame_pixels()
+    return rgb_to_lab(pixels[np.random.default_rng(seed).choice(len(pixels), size=n, replace=False)])
 
 
 @pytest.mark.parametrize(("k", "seed"), [(3, 1), (6, 2), (9, 3)])
