@@ -23,6 +23,7 @@ import http.server
 import re
 import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -74,53 +75,93 @@ def base_url():
     httpd.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser():
+# Run inside the page laid out for print: what would be cut off, stick out of the article, or hide its text.
+_LAYOUT = """() => {
+  const article = document.querySelector("article.bd-article").getBoundingClientRect();
+  const out = {clipped: [], outside: [], hidden: []};
+  for (const el of document.querySelectorAll("article.bd-article *")) {
+    const style = getComputedStyle(el), box = el.getBoundingClientRect();
+    if (style.display === "none" || !box.width) continue;
+    const clips = /(hidden|clip|scroll|auto)/.test(style.overflowX + style.overflowY);
+    if (clips && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1))
+      out.clipped.push(el.className + ": " + el.textContent.trim().slice(0, 40));
+    if (el.innerText && el.innerText.trim() && (box.left < article.left - 1 || box.right > article.right + 1))
+      out.outside.push(el.tagName + ": " + el.textContent.trim().slice(0, 40));
+    if (style.visibility === "hidden" && el.textContent.trim())
+      out.hidden.push(el.tagName + ": " + el.textContent.trim().slice(0, 40));
+  }
+  return out;
+}"""
+
+# Every navigation element, button and form field that would take space on the printed sheet.
+_CHROME_SHOWN = """() => Array.from(document.querySelectorAll(
+    "nav, button, input, select, header, footer, [role=navigation], .bd-sidebar-primary, "
+    + ".bd-sidebar-secondary, .header-article, .prev-next-area, #jb-print-toc"))
+  .filter(e => { const b = e.getBoundingClientRect(); return b.width * b.height > 0
+                 && getComputedStyle(e).visibility !== "hidden"; })
+  .map(e => e.tagName + "." + e.className)"""
+
+# Text of the navigation, sidebars, header, footer and buttons on screen: none of it may print.
+_CHROME_TEXT = """els => els.map(e => e.textContent.replace(/\\s+/g, " ").trim()).filter(t => t.length > 3)"""
+
+
+def _print_summary(base_url: str) -> dict:
+    """Open the summary once, read what the reader sees, and print it; everything the tests below look at."""
     from playwright.sync_api import sync_playwright
 
+    def route(route) -> None:  # every other host blocked, as in a classroom with no network
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            route.abort("blockedbyclient")
+
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            def open_page(width: int = 1280):
+                context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme="light")
+                context.route("**/*", route)
+                page = context.new_page()
+                page.goto(base_url + PAGE, wait_until="load")
+                page.wait_for_function("() => Array.from(document.images).every(img => img.complete)")
+                return context, page
 
-
-def _open(browser, base_url, width: int = 1280):
-    """The summary page, on screen at the given width, with every other host blocked (as in a classroom)."""
-    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme="light")
-    context.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname == "127.0.0.1"
-                  else route.abort("blockedbyclient"))
-    page = context.new_page()
-    page.goto(base_url + PAGE, wait_until="load")
-    page.wait_for_function("() => Array.from(document.images).every(img => img.complete)")
-    return context, page
+            context, page = open_page()
+            found = {
+                "article": page.inner_text("article.bd-article"),
+                "stripes": page.eval_on_selector_all(
+                    ".kp-stripe", "els => els.map(e => [e.innerText.split(/\\s+/)[0], "
+                                  "getComputedStyle(e).backgroundColor])"),
+                "chrome": page.eval_on_selector_all(
+                    ".bd-sidebar-primary a, .bd-header a, .header-article a, .header-article button, "
+                    ".prev-next-area a, .bd-footer-content p, .bd-footer-article p, .search-button-field",
+                    _CHROME_TEXT),
+                # As the browser's print dialog does by default: no background graphics.
+                "pdf": {paper: page.pdf(format=paper) for paper in PAPERS},
+            }
+            # The same without the style sheet's print-color-adjust: the stripes' colours should be lost.
+            page.add_style_tag(content=".kp-stripes, .kp-stripe { -webkit-print-color-adjust: economy !important; "
+                                       "print-color-adjust: economy !important; }")
+            found["pdf_economy"] = page.pdf(format="A4")
+            context.close()
+            # The layout for print, at the printable width of each paper.
+            found["layout"], found["chrome_shown"] = {}, {}
+            for paper, (width_mm, _) in PAPERS.items():
+                context, page = open_page(round((width_mm - 2 * MARGIN_MM[1]) * PX_PER_MM))
+                page.emulate_media(media="print")
+                found["layout"][paper] = page.evaluate(_LAYOUT)
+                found["chrome_shown"][paper] = page.evaluate(_CHROME_SHOWN)
+                context.close()
+        finally:
+            browser.close()
+    return found
 
 
 @pytest.fixture(scope="module")
-def summary(browser, base_url):
-    """What the reader sees on screen: the article's text, the stripes' colours, and the page's own chrome."""
-    context, page = _open(browser, base_url)
-    try:
-        article = page.inner_text("article.bd-article")
-        stripes = page.eval_on_selector_all(
-            ".kp-stripe", "els => els.map(e => [e.innerText.split(/\\s+/)[0], getComputedStyle(e).backgroundColor])")
-        # Text of the navigation, sidebars, header, footer and buttons: none of it may print.
-        chrome = page.eval_on_selector_all(
-            ".bd-sidebar-primary a, .bd-header a, .header-article a, .header-article button, .prev-next-area a, "
-            ".bd-footer-content p, .bd-footer-article p, .search-button-field",
-            "els => els.map(e => e.textContent.replace(/\\s+/g, ' ').trim()).filter(t => t.length > 3)")
-    finally:
-        context.close()
-    return {"article": article, "stripes": stripes, "chrome": chrome}
-
-
-@pytest.fixture(scope="module")
-def pdfs(browser, base_url):
-    """The page printed on each paper size, as the browser's print dialog does by default (no backgrounds)."""
-    context, page = _open(browser, base_url)
-    try:
-        return {paper: page.pdf(format=paper) for paper in PAPERS}
-    finally:
-        context.close()
+def printed(base_url) -> dict:
+    # In a thread of its own: tests/test_browser.py may hold a Playwright session (and its event loop) in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_print_summary, base_url).result()
 
 
 def _document(pdf: bytes):
@@ -150,26 +191,26 @@ def _hex(css_colour: str) -> str:
 # The tests
 # --------------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("paper", PAPERS)
-def test_summary_prints_on_one_sheet(pdfs, paper):
-    doc = _document(pdfs[paper])
+def test_summary_prints_on_one_sheet(printed, paper):
+    doc = _document(printed["pdf"][paper])
     width, height = doc[0].get_size()  # in points, 72 per inch
     assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == tuple(round(v) for v in PAPERS[paper])
     assert len(doc) == 1, f"the summary prints on {len(doc)} {paper} pages: shorten it or tighten _static/print.css"
 
 
 @pytest.mark.parametrize("paper", PAPERS)
-def test_every_word_of_the_summary_prints(summary, pdfs, paper):
+def test_every_word_of_the_summary_prints(printed, paper):
     # What the reader sees on screen is what the sheet says: nothing hidden by the print style, nothing cut off.
-    on_screen, printed = _words(summary["article"]), _words(_pdf_text(pdfs[paper]))
+    on_screen, on_paper = _words(printed["article"]), _words(_pdf_text(printed["pdf"][paper]))
     assert sum(on_screen.values()) > 400, "the article's text is missing: is this the summary page?"
-    missing = on_screen - printed
+    missing = on_screen - on_paper
     assert not missing, f"{paper}: words on the page that the PDF lacks: {sorted(missing)[:20]}"
 
 
 @pytest.mark.parametrize("paper", PAPERS)
-def test_printed_text_stays_on_the_sheet(pdfs, paper):
+def test_printed_text_stays_on_the_sheet(printed, paper):
     # Every character of the PDF lies inside the paper, and inside its margins give or take a little.
-    doc = _document(pdfs[paper])
+    doc = _document(printed["pdf"][paper])
     page = doc[0]
     width, height = page.get_size()
     text = page.get_textpage()
@@ -182,56 +223,25 @@ def test_printed_text_stays_on_the_sheet(pdfs, paper):
 
 
 @pytest.mark.parametrize("paper", PAPERS)
-def test_nothing_in_the_printed_layout_is_clipped(browser, base_url, paper):
+def test_nothing_in_the_printed_layout_is_clipped(printed, paper):
     # The page laid out for print at the printable width of the paper: no element of the article cuts off its own
-    # content (overflow hidden with more inside than shows), and nothing sticks out of the article.
-    width = round((PAPERS[paper][0] - 2 * MARGIN_MM[1]) * PX_PER_MM)
-    context, page = _open(browser, base_url, width=width)
-    try:
-        page.emulate_media(media="print")
-        found = page.evaluate("""() => {
-          const article = document.querySelector("article.bd-article").getBoundingClientRect();
-          const out = {clipped: [], outside: [], hidden: []};
-          for (const el of document.querySelectorAll("article.bd-article *")) {
-            const style = getComputedStyle(el), box = el.getBoundingClientRect();
-            if (style.display === "none" || !box.width) continue;
-            const clips = /(hidden|clip|scroll|auto)/.test(style.overflowX + style.overflowY);
-            if (clips && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1))
-              out.clipped.push(el.className + ": " + el.textContent.trim().slice(0, 40));
-            if (el.innerText && el.innerText.trim() && (box.left < article.left - 1 || box.right > article.right + 1))
-              out.outside.push(el.tagName + ": " + el.textContent.trim().slice(0, 40));
-            if (style.visibility === "hidden" && el.textContent.trim())
-              out.hidden.push(el.tagName + ": " + el.textContent.trim().slice(0, 40));
-          }
-          return out;
-        }""")
-    finally:
-        context.close()
+    # content (overflow hidden with more inside than shows), sticks out of the article, or hides its text.
+    found = printed["layout"][paper]
     assert not found["clipped"], f"{paper}: content cut off by its box: {found['clipped'][:5]}"
     assert not found["outside"], f"{paper}: content outside the article: {found['outside'][:5]}"
     assert not found["hidden"], f"{paper}: text hidden in print: {found['hidden'][:5]}"
 
 
 @pytest.mark.parametrize("paper", PAPERS)
-def test_no_navigation_sidebar_or_button_prints(browser, base_url, summary, pdfs, paper):
-    printed = " ".join(_pdf_text(pdfs[paper]).split())
-    article = " ".join(summary["article"].split())
-    chrome = [t for t in summary["chrome"] if t not in article]
+def test_no_navigation_sidebar_or_button_prints(printed, paper):
+    on_paper = " ".join(_pdf_text(printed["pdf"][paper]).split())
+    article = " ".join(printed["article"].split())
+    chrome = [t for t in printed["chrome"] if t not in article]
     assert len(chrome) > 10, f"too little navigation found to check: {chrome}"
-    leaked = [t for t in chrome if t in printed]
+    leaked = [t for t in chrome if t in on_paper]
     assert not leaked, f"{paper}: navigation, header or footer text printed: {leaked[:10]}"
     # And in the print layout itself: every navigation element, button and form field takes no space.
-    context, page = _open(browser, base_url, width=round((PAPERS[paper][0] - 2 * MARGIN_MM[1]) * PX_PER_MM))
-    try:
-        page.emulate_media(media="print")
-        shown = page.evaluate("""() => Array.from(document.querySelectorAll(
-            "nav, button, input, select, header, footer, [role=navigation], .bd-sidebar-primary, "
-            + ".bd-sidebar-secondary, .header-article, .prev-next-area, #jb-print-toc"))
-          .filter(e => { const b = e.getBoundingClientRect(); return b.width * b.height > 0
-                         && getComputedStyle(e).visibility !== "hidden"; })
-          .map(e => e.tagName + "." + e.className)""")
-    finally:
-        context.close()
+    shown = printed["chrome_shown"][paper]
     assert not shown, f"{paper}: these would print: {shown[:10]}"
 
 
@@ -264,23 +274,16 @@ def _distance(rgb, code: str) -> float:
 
 
 @pytest.mark.parametrize("paper", PAPERS)
-def test_palette_stripes_print_in_their_colours(summary, pdfs, paper):
-    stripes = summary["stripes"]
+def test_palette_stripes_print_in_their_colours(printed, paper):
+    stripes = printed["stripes"]
     assert len(stripes) >= 2 and all(_hex(colour) == code for code, colour in stripes), stripes
-    printed = _stripe_colours(pdfs[paper], stripes)
-    wrong = {code: tuple(int(v) for v in rgb) for code, rgb in printed.items() if _distance(rgb, code) > 3}
+    colours = _stripe_colours(printed["pdf"][paper], stripes)
+    wrong = {code: tuple(int(v) for v in rgb) for code, rgb in colours.items() if _distance(rgb, code) > 3}
     assert not wrong, f"{paper}: stripes printed in other colours (or none): {wrong}"
 
 
-def test_without_the_print_style_the_stripes_would_lose_their_colours(browser, base_url, summary):
+def test_without_the_print_style_the_stripes_would_lose_their_colours(printed):
     # The check above can fail: with print-color-adjust turned back to the browser's default, Chromium leaves the
     # stripes' backgrounds out of the PDF, and the sheet around each hex code is white.
-    context, page = _open(browser, base_url)
-    try:
-        page.add_style_tag(content=".kp-stripes, .kp-stripe { -webkit-print-color-adjust: economy !important; "
-                                   "print-color-adjust: economy !important; }")
-        pdf = page.pdf(format="A4")
-    finally:
-        context.close()
-    printed = _stripe_colours(pdf, summary["stripes"])
-    assert all(_distance(rgb, "#ffffff") <= 3 for rgb in printed.values()), printed
+    colours = _stripe_colours(printed["pdf_economy"], printed["stripes"])
+    assert all(_distance(rgb, "#ffffff") <= 3 for rgb in colours.values()), colours
