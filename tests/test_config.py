@@ -7,8 +7,8 @@ small book built as a fork would build it); the workflow test runs actionlint.
 The repository is named in one place, ``repository.url`` (and ``repository.branch``) in _config.yml. Jupyter Book
 builds the Binder, Colab, Live Code and repository links from it. The Colab setup cell cannot read _config.yml
 (Colab opens the committed .ipynb, and the cell runs before anything is cloned), so its address is written into
-every chapter, and into the root pages that run code (the landing page and the teacher's guide), from _config.yml by
-this file, run as a script:
+every chapter, and into the root pages that run code (the landing page, the teacher's guide and its summary), from
+_config.yml by this file, run as a script:
 
     make repository                              # = python tests/test_config.py write
     make check-repository URL=https://github.com/OWNER/NAME   # CI: _config.yml names URL, chapters agree
@@ -35,7 +35,8 @@ GITHUB_REPOSITORY = re.compile(r"https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_
 # and myst-nb (the chapters glue numbers into the text), then works in chapters/ like every other way of reading.
 # Anywhere else it does nothing and prints nothing. $url and $branch are repository.url and repository.branch of
 # _config.yml; `make repository` writes them into every chapter. The root pages that run code (intro.md,
-# teachers-guide.md) read pics/ from the book's folder: their cell is the same but for $folder and $workdir.
+# teachers-guide.md, summary.md) read pics/ from the book's folder: their cell is the same but for $folder and
+# $workdir.
 COLAB_SETUP_TEMPLATE = Template('''\
 # On Google Colab only: fetch the book and its kpalette library, then work in $folder as the book does.
 # Anywhere else (your computer, Binder, Live Code in the web book) this cell does nothing.
@@ -98,7 +99,7 @@ def chapter_sources(root: Path = ROOT) -> list[Path]:
 
 
 def root_sources(root: Path = ROOT) -> list[Path]:
-    """The pages in the book's folder that are paired with a notebook (they run code): intro.md, teachers-guide.md."""
+    """The pages in the book's folder paired with a notebook (they run code): intro.md, teachers-guide.md, ..."""
     return sorted(md for md in root.glob("*.md") if md.with_suffix(".ipynb").exists())
 
 
@@ -127,7 +128,7 @@ def _is_setup_cell(source: str | None) -> bool:
 def write_setup_cells(root: Path = ROOT) -> list[Path]:
     """Write the Colab setup cell for the repository in root/_config.yml into every chapter (.md and .ipynb).
 
-    The root pages paired with a notebook (intro.md, teachers-guide.md) get the root pages' cell. Only the first code
+    The root pages paired with a notebook (intro.md, ...) get the root pages' cell. Only the first code
     cell changes, and only if it is a setup cell; the .ipynb keeps its outputs (the cell has none) and needs no new
     run. Returns the files that changed.
     """
@@ -174,7 +175,8 @@ def repository_problems(url: str, root: Path = ROOT) -> list[str]:
     if configured != url:
         problems.append(f"repository.url in _config.yml is {configured}, but this repository is {url}: set it "
                         "there and run make repository (README, 'Fork the book')")
-    stale = [md.name for md, page in setup_sources(root) if _first_code_cell(md) != colab_setup(configured, branch, page)]
+    stale = [md.name for md, page in setup_sources(root)
+             if _first_code_cell(md) != colab_setup(configured, branch, page)]
     if stale:
         problems.append(f"the Colab setup cell of {', '.join(stale)} does not clone {configured}: run "
                         "make repository and commit the chapters")
@@ -331,7 +333,7 @@ ROOT_SOURCES = root_sources()
 
 
 def test_root_pages_that_run_code_are_found():
-    assert {md.name for md in ROOT_SOURCES} >= {"intro.md", "teachers-guide.md"}
+    assert {md.name for md in ROOT_SOURCES} >= {"intro.md", "teachers-guide.md", "summary.md"}
 
 
 @pytest.mark.parametrize("md", ROOT_SOURCES, ids=lambda p: p.stem)
@@ -342,7 +344,8 @@ def test_root_page_setup_cell_is_the_agreed_one(md):
         f"{md.name}: the first code cell differs from COLAB_SETUP_ROOT in tests/test_config.py (after changing "
         "repository.url in _config.yml, run make repository)")
     text = md.read_text(encoding="utf-8")
-    assert text[text.find("```{code-cell}"):].splitlines()[1] == ":tags: [remove-cell]", f"{md.name}: tag it remove-cell"
+    tags = text[text.find("```{code-cell}"):].splitlines()[1]
+    assert tags == ":tags: [remove-cell]", f"{md.name}: tag it remove-cell"
 
 
 def test_citation_names_the_configured_repository(config):
