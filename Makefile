@@ -4,7 +4,7 @@
 #   make lab    open the chapters in Jupyter Lab
 #   make sync   after editing chapters/*.md: rewrite and re-execute the paired .ipynb files
 #   make pics   regenerate the animations in pics/
-#   make bench  run the speed benchmark
+#   make bench  run the speed benchmark (make bench-film: the film targets, on a test film it makes)
 #   make clean  remove build outputs (make distclean also removes .venv)
 #   make repository   after changing repository.url in _config.yml (a fork): write it into every chapter
 # Every target creates .venv from requirements.txt when it is missing or stale.
@@ -23,7 +23,7 @@ export OMP_NUM_THREADS ?= 1
 # re-syncs only the ones given here: make sync CHAPTERS=chapters/05-clustering.md
 CHAPTERS ?= intro.md teachers-guide.md summary.md $(sort $(wildcard chapters/[0-9]*.md))
 
-.PHONY: book test lab sync pics bench clean distclean venv test-lib test-notebooks test-book test-browser \
+.PHONY: book test lab sync pics bench bench-film clean distclean venv test-lib test-notebooks test-book test-browser \
 	repository check-repository
 
 venv: $(STAMP)
@@ -83,6 +83,12 @@ pics: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/palette_speed.py
+
+# The film targets (issue 14): makes a 3-minute 1080p test film in benchmarks/out/ (ignored by git) the first
+# time, then measures speed against decoding alone, palette quality, memory and cuts against PySceneDetect.
+bench-film: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r benchmarks/requirements-film.txt
+	$(PY) benchmarks/film_speed.py
 
 # The repository is named once, in repository.url of _config.yml. Binder, Colab and Live Code links come from it
 # at build time; the chapters' Colab setup cell (and CITATION.cff) get it from here. The CI workflow runs

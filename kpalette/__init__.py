@@ -16,6 +16,11 @@ A :class:`Palette` is a value: ``palette[0]``, ``for colour in palette``, ``==``
 ``quantize`` take paths, URLs, bytes, PIL images and arrays of any integer or float dtype (see
 :mod:`kpalette.pixels`, which also states the transparency rule). ``kpalette.plot`` needs matplotlib
 (``pip install 'kpalette[plot]'``).
+
+Films (``pip install 'kpalette[video]'``): :func:`analyse_film` gives every sampled frame's palette, the cuts,
+a palette per scene and the film's palette, from one decoding pass (:mod:`kpalette.film`); :func:`read_frames`
+streams the frames (:mod:`kpalette.video`); :mod:`kpalette.barcode` draws the movie barcode and
+:mod:`kpalette.distribute` spreads a film library over a Dask cluster.
 """
 
 from __future__ import annotations
@@ -40,15 +45,18 @@ __all__ = [
     "METHODS",
     "KPaletteError",
     "Palette",
+    "analyse_film",
     "assign",
     "delta_e",
     "export",
     "extract_palette",
+    "film_palette",
     "from_hex",
     "lab_to_rgb",
     "load_image",
     "nearest_names",
     "quantize",
+    "read_frames",
     "read_palette",
     "rgb_to_lab",
     "swatch",
@@ -61,3 +69,14 @@ __all__ = [
     "to_text",
 ]
 __version__ = "0.1.0"
+
+# The film functions are imported when first used, so that the command line starts as quickly as before.
+_LAZY = {"analyse_film": "film", "film_palette": "film", "read_frames": "video"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'kpalette' has no attribute {name!r}")

@@ -23,7 +23,7 @@ from .fetch import TIMEOUT, fetch, is_url
 from .palette import Palette
 
 __all__ = ["Options", "Result", "Product", "PRODUCTS", "IMAGE_TYPES", "ANALYSERS", "analyse", "analyse_image",
-           "encode_image", "palette_in"]
+           "analyse_video", "encode_image", "palette_bytes", "palette_in"]
 
 #: File types an image output (``--swatch``, ``--quantized``) can be, by extension, and Pillow's name for each.
 IMAGE_TYPES = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "tif": "TIFF", "tiff": "TIFF", "webp": "WEBP",
@@ -52,6 +52,17 @@ PRODUCTS: dict[str, Product] = {
 }
 
 
+def _film_products() -> None:
+    """Add the films' own files (``--barcode``, ``--frames``, ``--scenes``: :mod:`kpalette.filmcli`)."""
+    from .filmcli import PRODUCTS as FILM_PRODUCTS
+
+    for kind, (option, types, text) in FILM_PRODUCTS.items():
+        PRODUCTS[kind] = Product(option, types, text)
+
+
+_film_products()
+
+
 @dataclass(frozen=True)
 class Options:
     """Everything :func:`analyse` needs besides the input (sent to every worker)."""
@@ -76,6 +87,8 @@ class Options:
     products: dict[str, str] = field(default_factory=dict)
     """The per-input files asked for: kind to file type, e.g. ``{"swatch": "png"}``."""
     timeout: float = TIMEOUT
+    video: Any = None
+    """The film options (:class:`kpalette.filmcli.VideoOptions`), for inputs of kind ``video``."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,8 @@ class Result:
     label: str
     palette: bytes
     files: dict[str, bytes]
+    warnings: tuple[str, ...] = ()
+    """One line each, printed as ``kpalette: warning: ...`` (a film cut short)."""
 
 
 def encode_image(array: NDArray[np.uint8], file_type: str) -> bytes:
@@ -123,7 +138,6 @@ def _readable(source: Source, options: Options) -> Any:
 def analyse_image(source: Source, options: Options) -> Result:
     """The palette of one image, and the swatch and poster if asked for."""
     from .cluster import extract_palette
-    from .export import export
     from .io import read_pixels
     from .pixels import visible
 
@@ -138,13 +152,7 @@ def analyse_image(source: Source, options: Options) -> Result:
         meta = {"k": options.k, "method": options.method, "seed": options.seed}
     if options.sort is not None:
         palette = palette.sort(options.sort)
-    if options.fmt == "text":
-        from .export import to_text
-
-        text: str | bytes = to_text(palette, image=source.label, colour=options.colour, **meta)
-    else:
-        text = export(palette, options.fmt, image=source.label, prefix=options.prefix, compact=options.compact,
-                      **meta)
+    text = palette_bytes(palette, source.label, options, meta)
     files: dict[str, bytes] = {}
     for kind, file_type in options.products.items():
         if kind == "swatch":
@@ -160,12 +168,30 @@ def analyse_image(source: Source, options: Options) -> Result:
             files[kind] = encode_image(quantize(image if alpha is None else np.dstack([image, alpha]), palette),
                                        file_type)
         else:
-            raise KPaletteError(f"{PRODUCTS[kind].option} does not apply to an image")
-    return Result(source.label, text if isinstance(text, bytes) else text.encode("utf-8"), files)
+            raise KPaletteError(f"{PRODUCTS[kind].option} is for films, not images")
+    return Result(source.label, text, files)
+
+
+def palette_bytes(palette: Palette, label: str, options: Options, meta: dict[str, Any]) -> bytes:
+    """The palette written out in ``options.fmt``, as bytes, with how it was made (``meta``: k, method, seed)."""
+    from .export import export, to_text
+
+    if options.fmt == "text":
+        text: str | bytes = to_text(palette, image=label, colour=options.colour, **meta)
+    else:
+        text = export(palette, options.fmt, image=label, prefix=options.prefix, compact=options.compact, **meta)
+    return text if isinstance(text, bytes) else text.encode("utf-8")
+
+
+def analyse_video(source: Source, options: Options) -> Result:
+    """The palette of one film, and its barcode, frames and scenes if asked for (:mod:`kpalette.filmcli`)."""
+    from .filmcli import analyse_video as run
+
+    return run(source, options)  # type: ignore[no-any-return]
 
 
 #: The function that analyses each kind of input (see :data:`kpalette.batch.KINDS`).
-ANALYSERS = {"image": analyse_image}
+ANALYSERS = {"image": analyse_image, "video": analyse_video}
 
 
 def analyse(source: Source, options: Options) -> Result:

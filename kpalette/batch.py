@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # multiprocessing is imported only when several inputs run in
 
 from .errors import KPaletteError
 from .fetch import is_url
+from .filmcli import VIDEO_EXTENSIONS
 
 __all__ = ["Source", "Failure", "KINDS", "expand", "run_all", "attempt", "default_jobs", "Reporter"]
 
@@ -39,6 +40,7 @@ __all__ = ["Source", "Failure", "KINDS", "expand", "run_all", "attempt", "defaul
 #: an image unless its extension names another kind.
 KINDS: dict[str, str] = {ext: "image" for ext in (".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".tif", ".tiff",
                                                    ".webp", ".bmp")}
+KINDS.update({ext: "video" for ext in VIDEO_EXTENSIONS})   # films: see kpalette.filmcli
 #: How standard input is named in outputs and messages.
 STDIN_LABEL = "<stdin>"
 
@@ -67,7 +69,17 @@ class Failure:
 
 
 def _kind(path: str) -> str:
-    return KINDS.get(os.path.splitext(path)[1].lower(), "image")
+    """The kind named by the extension; a file with an unknown extension is a film if its first bytes say so
+    (:func:`kpalette.filmcli.is_video`), otherwise an image."""
+    kind = KINDS.get(os.path.splitext(path)[1].lower())
+    if kind is not None:
+        return kind
+    if not is_url(path) and os.path.isfile(path):
+        from .filmcli import is_video
+
+        if is_video(path):
+            return "video"
+    return "image"
 
 
 def _url_parts(url: str) -> tuple[str, ...]:
@@ -285,6 +297,12 @@ class Reporter:
             self.stream.write(f"kpalette: error: {failure.message}\n")
         if self.bar:
             self._draw(label)
+        self.stream.flush()
+
+    def warn(self, message: str) -> None:
+        """Print one line ``kpalette: warning: ...`` (the input was used, with a caveat)."""
+        self._clear()
+        self.stream.write(f"kpalette: warning: {message}\n")
         self.stream.flush()
 
     def _draw(self, label: str) -> None:

@@ -92,14 +92,26 @@ def _jobs(text: str) -> int:
     return _whole(text, 1, 1024, "the number of jobs")
 
 
-def _seconds(text: str) -> float:
+def _seconds(text: str, limit: float = 3600, what: str = "the time limit", unit: str = " s") -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(f"the time limit must be more than 0 and at most 3600 s, got {text}")
+    if not 0 < value <= limit:
+        raise argparse.ArgumentTypeError(f"{what} must be more than 0 and at most {limit:g}{unit}, got {text}")
     return value
+
+
+def _rate(text: str) -> float:
+    """Frames per second for a film: above 0, at most 1000 (the same checks as :func:`_seconds`)."""
+    try:
+        return _seconds(text, limit=1000, what="frames per second", unit="")
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("a number of seconds", "a number of frames per second"))
+
+
+def _height(text: str) -> int:
+    return _whole(text, 1, MAX_SWATCH_SIDE, "the barcode height")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -132,8 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 success, 1 an input or output cannot be used, 2 wrong command line.",
     )
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
-                        help="image files (JPEG, PNG, GIF, TIFF, WebP, BMP, ...), folders (searched for images), "
-                             "http(s):// addresses, or - for standard input")
+                        help="image files (JPEG, PNG, GIF, TIFF, WebP, BMP, ...), films (MP4, MKV, WebM, MOV, AVI, "
+                             "...: anything FFmpeg reads), folders (searched for both), http(s):// addresses of "
+                             "images, or - for standard input")
     parser.add_argument("-k", "--colours", dest="k", type=_colour_count, default=8, metavar="K",
                         help=f"number of colours, 1 to {MAX_K} (default: 8)")
     parser.add_argument("--space", choices=SPACES, default="lab",
@@ -172,6 +185,20 @@ def build_parser() -> argparse.ArgumentParser:
                         help="time limit for downloading an http(s) input (default: 30)")
     parser.add_argument("--color", "--colour", dest="color", choices=("auto", "always", "never"), default="auto",
                         help="colour blocks in the text table: auto (on a terminal, unless NO_COLOR is set)")
+    film = parser.add_argument_group("films", "options for inputs that are films (see kpalette.filmcli)")
+    taking = film.add_mutually_exclusive_group()
+    taking.add_argument("--fps", type=_rate, default=1.0, metavar="F",
+                        help="frames per second to take from a film (default: 1)")
+    taking.add_argument("--every-frame", action="store_true", help="take every frame of a film")
+    taking.add_argument("--keyframes", action="store_true",
+                        help="take only a film's key frames (decodes nothing else: a quick preview)")
+    film.add_argument("--barcode-style", choices=("palette", "mean"), default="palette",
+                      help="barcode columns: each frame's palette stacked by share (default), or its mean colour")
+    film.add_argument("--barcode-height", type=_height, default=200, metavar="PIXELS",
+                      help="height of the barcode (default: 200)")
+    film.add_argument("--dask", metavar="ADDRESS",
+                      help="analyse the films, cut into segments, on a Dask cluster: a scheduler address such as "
+                           "tcp://host:8786, or local for a cluster on this computer (needs kpalette[dask])")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -329,6 +356,7 @@ def plan(args: argparse.Namespace, parser: argparse.ArgumentParser, stdout: IO[A
     from .batch import default_jobs, expand
     from .export import BINARY_FORMATS
     from .fetch import TIMEOUT
+    from .filmcli import VideoOptions
     from .outputs import target
     from .term import supports_colour
 
@@ -357,11 +385,15 @@ def plan(args: argparse.Namespace, parser: argparse.ArgumentParser, stdout: IO[A
                       prefix=args.prefix, apply=_applied(args.apply, args.space) if args.apply else None,
                       swatch_style=args.swatch_style, swatch_size=args.swatch_size,
                       swatch_labels=args.swatch_labels, products=products,
-                      timeout=args.timeout if args.timeout is not None else TIMEOUT)
+                      timeout=args.timeout if args.timeout is not None else TIMEOUT,
+                      video=VideoOptions(fps=args.fps, every_frame=args.every_frame, keyframes=args.keyframes,
+                                         barcode_style=args.barcode_style, barcode_height=args.barcode_height,
+                                         dask=args.dask, progress=not several and _isatty(sys.stderr)))
 
     if args.format in BINARY_FORMATS and args.out_dir is None and args.output is None and _isatty(stdout):
         raise KPaletteError(f"the {args.format} format is binary; write it to a file with -o FILE.{args.format}")
-    result = Plan(items=[], options=options, several=several, jobs=args.jobs or default_jobs())
+    result = Plan(items=[], options=options, several=several,
+                  jobs=1 if args.dask else args.jobs or default_jobs())   # with --dask the cluster does the work
     if args.out_dir is None:
         result.palette = target(args.output if args.output is not None else "-")
         result.products = {kind: target(path) for kind, path in asked.items()}
@@ -382,13 +414,29 @@ def execute(p: Plan, stderr: IO[str] | None = None) -> int:
     from .batch import Failure, Reporter, run_all
     from .outputs import write
 
+    from .filmcli import start_cluster_work, stop_cluster_work
+
     reporter = Reporter(len(p.items), stderr, bar=None if p.several else False)
     stream: list[bytes] = []
+    start_cluster_work(p.items, p.options)   # only with --dask: every film's segments go to the cluster now
+    try:
+        return _execute(p, reporter, stream)
+    finally:
+        stop_cluster_work()
+
+
+def _execute(p: Plan, reporter: Any, stream: list[bytes]) -> int:
+    from .analyse import analyse
+    from .batch import Failure, run_all
+    from .outputs import write
+
     for index, (item, outcome) in enumerate(run_all(partial(analyse, options=p.options), p.items, p.jobs)):
         label = getattr(item, "label", "")
         if isinstance(outcome, Failure):
             reporter.step(label, outcome)
             continue
+        for note in getattr(outcome, "warnings", ()):
+            reporter.warn(note)
         try:
             if p.out_dir is not None:
                 targets = p.per_input[index]
