@@ -107,7 +107,8 @@ def centres(pixels: np.ndarray, v: Variant, seed: int) -> np.ndarray:
     c = kmeans_pp(*chain[start], K, rng, runs=v.n_init)
     c, labels, inertia, _ = lloyd(*chain[start], c, max_iter=first_steps if start else 300, tol=tol)
     if start == 0 and v.to_the_end:
-        labels = labels[np.argsort(inertia, kind="stable")[:v.keep]]
+        best = np.argsort(inertia, kind="stable")[:v.keep]
+        labels, inertia = labels[best], inertia[best]
     for level in range(start - 1, -1, -1):
         if level == start - 1:
             if v.rank_steps:

@@ -75,8 +75,8 @@ _CHUNK = 1 << 17
 _THREADED = 1 << 17  # arrays of at least this many codes are sorted by two threads
 #: Threads that count or sort the pixels of a large image: 2, or 1 to use one (the results are the same).
 WORKERS = 2
-#: Images with fewer pixels (up to full HD, 1920 x 1080) are counted by sorting, and each bin of
-#: :func:`colour_table` also knows the mean colour of its pixels; larger ones are counted by two threads.
+#: Images with fewer pixels (up to full HD, 1920 x 1080) are counted in one exact pass in which each bin of
+#: :func:`colour_table` also learns the mean colour of its pixels; larger ones are counted by two threads.
 MEAN_LIMIT = 1 << 21
 
 
@@ -372,9 +372,10 @@ def colour_table(pixels: NDArray[np.uint8], bits: int = FINE_BITS) -> ColourTabl
     -------
     ColourTable
         Only the occupied bins, in code order. An image of fewer than :data:`MEAN_LIMIT` pixels (up to full HD)
-        is counted by sorting its pixels' codes, which also gives the mean colour of each bin's pixels
-        (:attr:`ColourTable.low_sums`); a larger one in ``2 ** (3 * bits)`` counters (128 MB with 8 bits), by
-        two threads, which give each bin's count only.
+        is counted exactly, with the mean colour of each bin's pixels (:attr:`ColourTable.low_sums`): exact
+        colours (8 bits) by sorting the pixels' codes, coarser bins by numbering the occupied bins and counting
+        each pixel's bin and dropped low bits (see :func:`_binned_table`); a larger image in
+        ``2 ** (3 * bits)`` counters (128 MB with 8 bits), by two threads, which give each bin's count only.
     """
     pixels = np.ascontiguousarray(pixels, dtype=np.uint8).reshape(-1, 3)
     if len(pixels) < MEAN_LIMIT:
@@ -519,8 +520,8 @@ def kmeans_pp(points: NDArray[np.float64], weights: NDArray[np.float64], k: int,
     """Greedy k-means++ starting centres for weighted points, for ``runs`` independent starts at once.
 
     Each new centre is drawn with probability proportional to weight times squared distance to the
-    nearest centre so far; of ``2 + log k`` such draws the one that lowers the objective most is kept
-    (scikit-learn's greedy k-means++, with weights).
+    nearest centre so far; of ``trials`` such draws (by default ``2 + log k``) the one that lowers the objective
+    most is kept (scikit-learn's greedy k-means++, with weights).
 
     Returns
     -------
