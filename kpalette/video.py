@@ -322,10 +322,22 @@ def _frames(p: Path, container: Any, stream: Any, sampling: Sampling, max_side: 
         container.seek(origin + int(Fraction(start) / base), stream=stream, backward=True, any_frame=False)
     last_bucket, last_time, taken = None, None, 0
     stopped: str | None = None
+    # At F frames per second only the first frame of each interval is taken. A packet whose interval already
+    # has a packet shown earlier holds a frame that will not be taken; if no other frame is decoded from it (a
+    # non-reference frame, FFmpeg's AVDISCARD_NONREF), the decoder may skip it: about half the frames of a
+    # film with B-frames are never decoded, and the frames taken are exactly the same.
+    context = stream.codec_context
+    firsts: dict[int, int] = {}   # interval -> the earliest packet time seen in it, for the last few intervals
+    skipping = False
     packets = container.demux(stream)
     while True:
         try:
             packet = next(packets)
+            if rate is not None:
+                skip = _taken_elsewhere(packet.pts, origin, per, every, firsts)
+                if skip != skipping:
+                    context.skip_frame = "NONREF" if skip else "DEFAULT"
+                    skipping = skip
             decoded = packet.decode()
         except StopIteration:
             break
@@ -362,6 +374,21 @@ def _frames(p: Path, container: Any, stream: Any, sampling: Sampling, max_side: 
         why = f" ({stopped})" if stopped else ""
         raise KPaletteError(f"{p}: no frame could be decoded from the video{why}")
     _warn_if_short(p, info, sampling, last_time, stopped, end)
+
+
+def _taken_elsewhere(pts: int | None, origin: int, per: int, every: int, firsts: dict[int, int]) -> bool:
+    """Whether a packet at ``pts`` cannot hold the first frame of its interval: a packet shown earlier in the
+    same interval has been seen. Updates ``firsts`` (interval -> earliest time seen), keeping the last few."""
+    if pts is None:
+        return False
+    bucket = (pts - origin) * per // every
+    first = firsts.get(bucket)
+    if first is not None and pts > first:
+        return True
+    firsts[bucket] = pts
+    if len(firsts) > 16:   # frames are reordered over a few intervals at most; forgetting one only decodes more
+        del firsts[min(firsts)]
+    return False
 
 
 def _warn_if_short(p: Path, info: VideoInfo, sampling: Sampling, last_time: float | None, stopped: str | None,
