@@ -19,9 +19,9 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # One BLAS/OpenMP thread per kernel: two notebooks run side by side on a 2-core machine, and stored outputs,
 # nbval and the book build all see the same arithmetic.
 export OMP_NUM_THREADS ?= 1
-# The paired notebooks: every chapter, the landing page and the teacher's guide. make sync re-syncs only
-# the ones given here: make sync CHAPTERS=chapters/05-clustering.md
-CHAPTERS ?= intro.md teachers-guide.md $(sort $(wildcard chapters/[0-9]*.md))
+# The paired notebooks: every chapter, the landing page, the teacher's guide and its one-page summary. make sync
+# re-syncs only the ones given here: make sync CHAPTERS=chapters/05-clustering.md
+CHAPTERS ?= intro.md teachers-guide.md summary.md $(sort $(wildcard chapters/[0-9]*.md))
 
 .PHONY: book test lab sync pics bench bench-film clean distclean venv test-lib test-notebooks test-book test-browser \
 	repository check-repository
@@ -48,7 +48,7 @@ test-lib: $(STAMP)
 
 test-notebooks: $(STAMP)
 	$(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
-		-n 2 --dist loadfile -q chapters intro.ipynb teachers-guide.ipynb
+		-n 2 --dist loadfile -q chapters intro.ipynb teachers-guide.ipynb summary.ipynb
 	$(PY) -m pytest tests/test_exercises.py -m exercises -n 2 -q
 
 test-book: $(STAMP)

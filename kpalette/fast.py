@@ -2,33 +2,35 @@
 
 The k-means objective sums the squared distance from every pixel to its nearest centre. Pixels of the same
 colour contribute the same term, so the sum over pixels equals a sum over *distinct* colours, each weighted by
-its count. Grouping colours into fine bins of RGB changes the objective by at most the spread inside a bin.
-This module builds that weighted table in one pass over the pixels and runs k-means on it:
+its count. Putting a group of colours at their mean, with their summed weight, changes the objective only by a
+constant (their spread around the mean) as long as the whole group goes to one centre. This module builds such
+a weighted table in one pass over the pixels and runs k-means on it:
 
-1. :func:`colour_table`: one pass over the pixels counts them in bins of ``bits`` bits per channel
-   (7 bits: 2 x 2 x 2 colours per bin, so a bin's centre is within half a level of each of its colours).
+1. :func:`colour_table`: one pass over the pixels counts them in bins of ``bits`` bits per channel (7 bits:
+   2 x 2 x 2 colours per bin) and, for an image up to full HD, finds the mean colour of each bin's pixels.
 2. The occupied bins are converted to the clustering space (Lab or RGB): a few thousand to a few hundred
-   thousand colours, never the whole image (:func:`bin_lab` looks the conversion up per channel).
-3. :func:`pyramid`: the bins are merged into coarser levels (5 and 4 bits), each point placed at the
+   thousand colours, never the whole image.
+3. :func:`pyramid`: the bins are merged into coarser levels (6, 5, 4 and 3 bits), each point placed at the
    weighted mean of its members, so each level is the same problem in less detail.
-4. Ten k-means++ starts (:func:`kmeans_pp`) take a few Lloyd steps side by side on the coarsest level
-   (:func:`lloyd`), enough to tell good starts from bad ones; the best three take a few more on the 5-bit
-   level, and the best of those is kept.
-5. Every 7-bit bin is given to its nearest centre, which gives each centre's pixel count, and each centre
-   moves to the weighted mean of its bins: one last Lloyd update, at full detail.
+4. :func:`table_centers`: twenty k-means++ starts (:func:`kmeans_pp`) run Lloyd's algorithm side by side
+   (:func:`lloyd`) on the coarsest level that still has :data:`MIN_POINTS` points; all of them take two more
+   steps on the next level, where they are ranked with more detail; the best two converge there and the best
+   of those on each finer level; every bin of the table then goes to its nearest centre, which gives the
+   shares, and each centre moves to the weighted mean of its bins: one last update, at full detail.
 
-Each level starts close to its answer, so a few steps per level are enough (:data:`START_STEPS`,
-:data:`LEVEL_STEPS`); the benchmark (``make bench``) checks the result against full k-means on every pixel.
+The parameters were chosen on the tuning half of an evaluation set of real photos, film frames and hard
+synthetic pictures; ``make bench`` measures the result on the other half against full k-means on every pixel.
 
-The clustering is plain NumPy without BLAS calls or threads, so the same input and seed give the same palette on any
-machine and with any number of threads. Labelling each pixel (:func:`kpalette.assign`) uses a look-up table
-over the image's exact distinct colours, so labels are exactly the nearest centres.
+The clustering is plain NumPy without BLAS calls or threads, so the same input and seed give the same palette on
+any machine and with any number of threads (counting, which may use two threads for a large image, adds up
+whole numbers, or sorts, which has one answer). Labelling each pixel (:func:`kpalette.assign`) uses a look-up
+table over the image's exact distinct colours, so labels are exactly the nearest centres.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -37,19 +39,36 @@ from numpy.typing import NDArray
 from .color import WHITE_D65, XYZ_FROM_RGB
 
 __all__ = ["fast_centers", "table_centers", "colour_table", "ColourTable", "pyramid", "kmeans_pp", "lloyd", "nearest",
-           "colour_codes", "bin_lab", "decode", "FINE_BITS", "LEVELS", "START_STEPS", "LEVEL_STEPS"]
+           "colour_codes", "bin_lab", "decode", "tolerance", "FINE_BITS", "MEAN_LIMIT", "LEVELS", "MIN_POINTS",
+           "N_INIT", "START_STEPS", "RANK_STEPS", "KEEP", "REL_TOL", "LAST_STEPS", "MAX_STEPS", "WORKERS"]
 
+#: Bits per channel of the colour bins of a large image (and the default of :func:`colour_table`).
 FINE_BITS = 7
-LEVELS = (5, 4)
-TOP = 3
-TOL = 1e-3
-#: Lloyd steps, at most, for each start on the coarsest level: enough to rank the starts.
-START_STEPS = 6
-#: Lloyd steps, at most, on each finer level: it starts close to its answer.
-LEVEL_STEPS = 5
+#: Bits per channel of the coarser levels of the pyramid (only those coarser than the table itself).
+LEVELS = (6, 5, 4, 3)
+#: The starts are drawn on the coarsest level with at least this many points.
+MIN_POINTS = 500
+#: k-means++ starts.
+N_INIT = 20
+#: Lloyd steps, at most, of each start on the coarsest level.
+START_STEPS = 10
+#: Lloyd steps every start takes on the next finer level before they are ranked.
+RANK_STEPS = 2
+#: Starts that go on after that ranking, to convergence.
+KEEP = 2
+#: Convergence tolerance, relative to the data's variance (scikit-learn's default ``tol``).
+REL_TOL = 1e-4
+#: Lloyd steps on the table itself before the last update (0: the last update is the only one there).
+LAST_STEPS = 0
+#: The most Lloyd steps on any level (a safety net: the convergence test stops far sooner).
+MAX_STEPS = 300
 _CHUNK = 1 << 17
-_PARALLEL = 1 << 21  # images with at least this many pixels are counted by two threads
-_SORTED = 1 << 20    # images with fewer pixels are counted by sorting their codes
+_THREADED = 1 << 17  # arrays of at least this many codes are sorted by two threads
+#: Threads that count or sort the pixels of a large image: 2, or 1 to use one (the results are the same).
+WORKERS = 2
+#: Images with fewer pixels (up to full HD, 1920 x 1080) are counted by sorting, and each bin of
+#: :func:`colour_table` also knows the mean colour of its pixels; larger ones are counted by two threads.
+MEAN_LIMIT = 1 << 21
 
 
 def colour_codes(pixels: NDArray[np.uint8], bits: int = 8) -> NDArray[np.uint32]:
@@ -102,11 +121,6 @@ def colour_codes(pixels: NDArray[np.uint8], bits: int = 8) -> NDArray[np.uint32]
     r, g, b = (int(v) >> drop for v in px[-1])  # the last pixel has no byte after it to read
     codes[-1] = (r << 2 * bits) | (g << bits) | b
     return codes
-
-
-def _count(pixels: NDArray[np.uint8], bits: int) -> NDArray[np.intp]:
-    """Pixel counts of all ``2 ** (3 * bits)`` bins."""
-    return np.bincount(colour_codes(pixels, bits), minlength=1 << (3 * bits))
 
 
 def _channels(codes: NDArray[np.integer], bits: int) -> tuple[NDArray[np.intp], ...]:
@@ -163,17 +177,40 @@ def bin_lab(codes: NDArray[np.integer], bits: int) -> NDArray[np.float64]:
     final L, a and b is done in 32-bit floats.
     """
     lut = _linear_centres(bits).astype(np.float32)
-    linear = [np.take(lut, channel) for channel in _channels(codes, bits)]
+    return _linear_to_lab([np.take(lut, channel) for channel in _channels(codes, bits)])
+
+
+def _mean_lab(levels: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The Lab colour of bins whose pixels' mean levels (0 to 255, per channel) are ``levels``, shape (m, 3).
+
+    The linear light of each channel is interpolated between the two whole levels around the mean. For 7-bit
+    bins, whose pixels take one of two levels per channel, that is exactly the mean linear light of the
+    pixels, and the Lab colour of the mean light is within a hundredth of a unit of the mean of their Lab
+    colours.
+    """
+    lut = _linear_centres(8)
+    linear = []
+    for channel in range(3):
+        level = levels[:, channel]
+        below = np.minimum(level.astype(np.intp), 254)
+        low = lut[below]
+        linear.append((low + (level - below) * (lut[below + 1] - low)).astype(np.float32))
+    return _linear_to_lab(linear)
+
+
+def _linear_to_lab(linear: list[NDArray[np.float32]]) -> NDArray[np.float64]:
+    """CIE Lab from linear-light red, green and blue (0 to 1), shape (m, 3); 32-bit floats before the last step."""
+    m = len(linear[0])
     matrix = _XYZ_FROM_RGB.astype(np.float32)
-    f = np.empty((3, len(codes)), dtype=np.float32)   # f(X), f(Y), f(Z), one row each
-    tmp = np.empty(len(codes), dtype=np.float32)
+    f = np.empty((3, m), dtype=np.float32)   # f(X), f(Y), f(Z), one row each
+    tmp = np.empty(m, dtype=np.float32)
     for i in range(3):
         np.multiply(linear[0], matrix[i, 0], out=f[i])
         for j in (1, 2):
             np.multiply(linear[j], matrix[i, j], out=tmp)
             f[i] += tmp
         _lab_f(f[i])
-    out = np.empty((3, len(codes)))   # L, a, b as rows: each a contiguous column of the (m, 3) result
+    out = np.empty((3, m))   # L, a, b as rows: each a contiguous column of the (m, 3) result
     np.multiply(f[1], 116.0, out=out[0])
     out[0] -= 16.0
     np.subtract(f[0], f[1], out=out[1])
@@ -195,24 +232,99 @@ class ColourTable:
         Number of pixels in each bin.
     bits : int
         Bits per channel of the bins (8: exact colours).
+    low_sums : numpy.ndarray of shape (m, 3), or None
+        For each bin and channel, the sum over its pixels of the low bits that the bin drops (``v & 1`` for
+        7-bit bins), so that ``rgb`` is the pixels' mean colour; ``None`` when only the bins were counted.
     """
 
     codes: NDArray[np.intp]
     counts: NDArray[np.float64]
     bits: int
+    low_sums: NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.codes)
 
     @cached_property
     def rgb(self) -> NDArray[np.float64]:
-        """The colour at the centre of each bin, RGB from 0 to 255, shape (m, 3)."""
-        return decode(self.codes, self.bits)
+        """Each bin's colour, RGB from 0 to 255, shape (m, 3): the mean colour of its pixels when
+        ``low_sums`` is known, else the colour at the centre of the bin."""
+        if self.low_sums is None:
+            return decode(self.codes, self.bits)
+        drop = 8 - self.bits
+        return (np.stack(_channels(self.codes, self.bits), axis=1) << drop) + self.low_sums / self.counts[:, None]
 
     @cached_property
     def lab(self) -> NDArray[np.float64]:
-        """The colour at the centre of each bin in CIE Lab, shape (m, 3) (see :func:`bin_lab`)."""
-        return bin_lab(self.codes, self.bits)
+        """Each bin's colour in CIE Lab, shape (m, 3): the colour of its pixels' mean light when ``low_sums`` is
+        known (within a hundredth of a unit of their mean Lab colour for 7-bit bins), else the colour at the
+        centre of the bin (see :func:`bin_lab`)."""
+        if self.low_sums is None:
+            return bin_lab(self.codes, self.bits)
+        return _mean_lab(self.rgb)
+
+
+def _count(pixels: NDArray[np.uint8], bits: int) -> NDArray[np.intp]:
+    """Pixel counts of all ``2 ** (3 * bits)`` bins."""
+    return np.bincount(colour_codes(pixels, bits), minlength=1 << (3 * bits))
+
+
+def _sort(codes: NDArray[np.uint32]) -> None:
+    """Sort in place. A large array is sorted as two halves by two threads (NumPy releases the GIL), which are
+    then merged: a stable sort finds the two sorted runs and merges them in one pass."""
+    if len(codes) < _THREADED or WORKERS < 2:
+        codes.sort()
+        return
+    half = len(codes) // 2
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(np.ndarray.sort, (codes[:half], codes[half:])))
+    codes.sort(kind="stable")
+
+
+def _sorted_table(pixels: NDArray[np.uint8], bits: int) -> ColourTable:
+    """:func:`colour_table` by sorting the pixels' codes, with each bin's sums of the low bits it drops.
+
+    Each pixel's code is its bin's code followed by the ``8 - bits`` low bits of its red, green and blue (read
+    from each pixel's 32-bit word as in :func:`colour_codes`). One sort then brings each bin's pixels together;
+    the counts are the lengths of the runs of equal bins, and the low bits are added up run by run.
+    """
+    drop = 8 - bits
+    key = colour_codes(pixels, bits)
+    if drop:
+        key <<= np.uint32(3 * drop)
+        exact = colour_codes(pixels, 8)
+        low = np.uint32((1 << drop) - 1)
+        part = np.empty_like(exact)
+        for shift, place in ((16, 2 * drop), (8, drop), (0, 0)):   # the low bits of red, green and blue
+            np.right_shift(exact, np.uint32(shift), out=part)
+            part &= low
+            part <<= np.uint32(place)
+            key |= part
+        del exact, part
+    _sort(key)
+    bins = key >> np.uint32(3 * drop) if drop else key
+    first = np.empty(len(key), dtype=bool)   # where each run of equal bins starts
+    first[:1] = True
+    np.not_equal(bins[1:], bins[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    occupied = bins[starts].astype(np.intp)
+    counts = np.diff(starts, append=len(key)).astype(np.float64)
+    if not drop:
+        return ColourTable(occupied, counts, bits)
+    width = (len(key) * int(low)).bit_length()   # one bin's sum of one channel's low bits is below 2 ** width
+    sums = np.empty((len(starts), 3))
+    if 3 * width <= 64:
+        # the three channels' low bits side by side in one 64-bit number, added up in one pass
+        packed = np.zeros(len(key), dtype=np.uint64)
+        for j, shift in enumerate((2 * drop, drop, 0)):
+            packed |= ((key >> np.uint32(shift)) & low).astype(np.uint64) << np.uint64(j * width)
+        total = np.add.reduceat(packed, starts)
+        for j in range(3):
+            sums[:, j] = (total >> np.uint64(j * width)) & np.uint64((1 << width) - 1)
+    else:
+        for j, shift in enumerate((2 * drop, drop, 0)):
+            sums[:, j] = np.add.reduceat(((key >> np.uint32(shift)) & low).astype(np.uint64), starts)
+    return ColourTable(occupied, counts, bits, sums)
 
 
 def colour_table(pixels: NDArray[np.uint8], bits: int = FINE_BITS) -> ColourTable:
@@ -222,34 +334,27 @@ def colour_table(pixels: NDArray[np.uint8], bits: int = FINE_BITS) -> ColourTabl
     ----------
     pixels : numpy.ndarray of shape (n, 3), dtype uint8
     bits : int, default 7
-        Bits per channel. 7 bits make bins of 2 x 2 x 2 colours, 8 bits counts exact colours (2**24 counters,
-        128 MB, so only for small images).
+        Bits per channel. 7 bits make bins of 2 x 2 x 2 colours; 8 bits counts exact colours.
 
     Returns
     -------
     ColourTable
-        Only the occupied bins, in code order.
+        Only the occupied bins, in code order. An image of fewer than :data:`MEAN_LIMIT` pixels (up to full HD)
+        is counted by sorting its pixels' codes, which also gives the mean colour of each bin's pixels
+        (:attr:`ColourTable.low_sums`); a larger one in ``2 ** (3 * bits)`` counters (128 MB with 8 bits), by
+        two threads, which give each bin's count only.
     """
     pixels = np.ascontiguousarray(pixels, dtype=np.uint8).reshape(-1, 3)
-    if len(pixels) >= _PARALLEL:
+    if len(pixels) < MEAN_LIMIT:
+        return _sorted_table(pixels, bits)
+    if WORKERS < 2:
+        counts = _count(pixels, bits)
+    else:
         # two halves counted at once (NumPy releases the GIL); integer counts add up exactly, in any order
         half = len(pixels) // 2
         with ThreadPoolExecutor(max_workers=2) as pool:
             a, b = pool.map(_count, (pixels[:half], pixels[half:]), (bits, bits))
         counts = a + b
-    elif len(pixels) < _SORTED:
-        # few pixels: sorting their codes is cheaper than scanning 2 ** (3 * bits) counters
-        codes = colour_codes(pixels, bits)
-        codes.sort()   # in place: no second array of the image's size
-        first = np.empty(len(codes), dtype=bool)   # where each run of equal codes starts
-        first[:1] = True
-        np.not_equal(codes[1:], codes[:-1], out=first[1:])
-        starts = np.flatnonzero(first)
-        occupied = codes[starts].astype(np.intp)
-        sizes = np.diff(starts, append=len(codes))
-        return ColourTable(occupied, sizes.astype(np.float64), bits)
-    else:
-        counts = _count(pixels, bits)
     occupied = np.flatnonzero(counts != 0)
     return ColourTable(occupied, counts[occupied].astype(np.float64), bits)
 
@@ -444,8 +549,9 @@ def lloyd(points: NDArray[np.float64], weights: NDArray[np.float64], centers: ND
     max_iter : int
         The most Lloyd steps (assign, then update) any set takes.
     tol : float
-        Each set stops on its own as soon as none of its centres moves by more than ``sqrt(tol)`` (in the units
-        of the space) in a step, or none of its labels changes (then it has converged exactly).
+        Each set stops on its own as soon as the squared moves of its centres in a step add up to at most ``tol``
+        (in the squared units of the space; scikit-learn's test), or none of its labels changes (then it has
+        converged exactly).
 
     Returns
     -------
@@ -500,8 +606,8 @@ def lloyd(points: NDArray[np.float64], weights: NDArray[np.float64], centers: ND
         new = new.reshape(len(moving), k, 3)
         centers[moving] = new
         current[moving] = False
-        # a set whose centres all moved by at most sqrt(tol) has settled too
-        still = ((new - old) ** 2).sum(axis=2).max(axis=1) > tol
+        # a set whose centres' squared moves add up to at most tol has settled too (scikit-learn's test)
+        still = ((new - old) ** 2).sum(axis=(1, 2)) > tol
         moving, previous = moving[still], lab[still]
         if len(moving) == 0:
             break
@@ -511,7 +617,7 @@ def lloyd(points: NDArray[np.float64], weights: NDArray[np.float64], centers: ND
     return centers, labels, (d2 * weights).sum(axis=1, dtype=np.float64), n_iter
 
 
-def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed: int = 42, n_init: int = 10
+def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed: int = 42, n_init: int = N_INIT
                  ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Cluster ``(n, 3)`` uint8 pixels into at most ``k`` centres, working on weighted colour bins only.
 
@@ -525,8 +631,8 @@ def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed:
         Space of the returned centres (and of the distances).
     seed : int
         Random seed: the same pixels and seed give the same centres.
-    n_init : int, default 10
-        Number of k-means++ starts, each given at most :data:`START_STEPS` Lloyd steps on the coarsest level.
+    n_init : int, default 20
+        Number of k-means++ starts, tried on the coarsest level (see :func:`table_centers`).
 
     Returns
     -------
@@ -538,70 +644,95 @@ def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed:
     pixels = np.ascontiguousarray(pixels, dtype=np.uint8).reshape(-1, 3)
     table = colour_table(pixels)
     if len(table) <= k:
-        rng = np.random.default_rng(seed)
-        # so few colours that bins could merge some of them: use the exact colours (there are few)
+        # so few bins that they could hide colours: use the exact colours (there are few)
         uniq, n_each = np.unique(colour_codes(pixels, 8), return_counts=True)
-        exact_rgb = decode(uniq, 8)
-        points = bin_lab(uniq, 8) if space == "lab" else exact_rgb
-        counts = n_each.astype(np.float64)
-        if len(points) <= k:
-            return points, counts
-        centers, labels, inertia, _ = lloyd(points, counts, kmeans_pp(points, counts, k, rng, runs=n_init))
-        best = int(np.argmin(inertia))
-        weights = np.bincount(labels[best], weights=counts, minlength=k)
-        return centers[best][weights > 0], weights[weights > 0]
+        table = ColourTable(uniq.astype(np.intp), n_each.astype(np.float64), 8)
     return table_centers(table, k, space=space, seed=seed, n_init=n_init)
 
 
-def table_centers(table: ColourTable, k: int, *, space: str = "lab", seed: int = 42, n_init: int = 10
+def tolerance(points: NDArray[np.float64], weights: NDArray[np.float64]) -> float:
+    """scikit-learn's convergence tolerance for weighted points: :data:`REL_TOL` times the mean, over the three
+    coordinates, of their weighted variance (for a colour table, the variance of the pixels themselves).
+
+    :func:`lloyd` stops a set of centres when their squared moves in one step add up to at most this.
+    """
+    total = weights.sum()
+    spread = 0.0
+    for j in range(3):   # column by column, without BLAS (whose sums could depend on the number of threads)
+        column = points[:, j]
+        mean = (weights * column).sum() / total
+        spread += float((weights * (column - mean) ** 2).sum() / total)
+    return REL_TOL * spread / 3
+
+
+def table_centers(table: ColourTable, k: int, *, space: str = "lab", seed: int = 42, n_init: int = N_INIT
                   ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Cluster the weighted colours of a :class:`ColourTable` into at most ``k`` centres.
 
     This is the fast method after the one pass over the pixels, so a table summed over many frames (a film)
     is clustered exactly as one frame's table is: the same objective, at the cost of one frame.
 
+    1. The table's colours are merged into a pyramid of coarser bins (:data:`LEVELS`: 6, 5, 4 and 3 bits per
+       channel), each point at the weighted mean of the colours it merges: the same problem in less detail.
+    2. ``n_init`` k-means++ starts are drawn on the coarsest level that still has :data:`MIN_POINTS` points (a
+       low-contrast frame has few coarse bins, so it starts on a finer level), and all run Lloyd's algorithm
+       side by side for at most :data:`START_STEPS` steps, stopping early at convergence (scikit-learn's test:
+       no label changes, or the centres' squared moves add up to at most :data:`REL_TOL` times the variance
+       of the colours).
+    3. On the next finer level every start takes :data:`RANK_STEPS` more steps, enough to rank them with more
+       detail; the best :data:`KEEP` go on until they converge there, and the best of those converges on each
+       finer level in turn.
+    4. On the table itself every colour goes to its nearest centre, which gives the shares, and each centre
+       moves to the weighted mean of its colours: one last Lloyd update, at full detail.
+
     Parameters
     ----------
     table : ColourTable
-        Pixel counts per bin (7 bits per channel for the fast method); it should hold more than ``k`` bins.
+        Pixel counts per colour or bin; it should hold more than ``k`` of them.
     k : int
         Number of clusters.
     space : {"lab", "rgb"}
         Space of the returned centres (and of the distances).
     seed : int
         Random seed: the same table and seed give the same centres.
-    n_init : int, default 10
-        Number of k-means++ starts on the coarsest level.
+    n_init : int, default 20
+        Number of k-means++ starts.
 
     Returns
     -------
     centers : numpy.ndarray of shape (m, 3)
         ``m <= k`` centres in ``space``.
     weights : numpy.ndarray of shape (m,)
-        Number of pixels in each cluster (counted per bin).
+        Number of pixels in each cluster.
     """
     points = table.lab if space == "lab" else table.rgb
     counts = table.counts
     if len(table) <= k:
         return points.copy(), counts.copy()
     rng = np.random.default_rng(seed)
-    levels = pyramid(table, points, LEVELS)
-
-    # several starts on the coarsest level, where an iteration costs least, all run side by side
-    cpts, cw, _ = levels[-1]
-    source = (cpts, cw) if len(cpts) > k else (points, counts)
-    starts = kmeans_pp(*source, k, rng, runs=n_init)
-    centers, _, inertia, _ = lloyd(*source, starts, max_iter=START_STEPS)
-    order = np.argsort(inertia, kind="stable")
-    # the best few go down to the next level; on each finer level only the best is kept
-    centers = centers[order[:TOP]]
-    for lpts, lw, _ in levels[-2::-1]:
-        centers, _, inertia, _ = lloyd(lpts, lw, centers, max_iter=LEVEL_STEPS, tol=TOL)
-        centers = centers[np.argsort(inertia, kind="stable")[:1]]
-    # every 7-bit bin goes to its nearest centre, which gives the shares; each centre then moves to the
-    # weighted mean of its bins: one last Lloyd update, at full detail
-    _, labels, _, _ = lloyd(points, counts, centers, max_iter=0)
-    labels = labels[0]
+    tol = tolerance(points, counts)
+    levels = pyramid(table, points, tuple(b for b in LEVELS if b < table.bits))
+    chain = [(points, counts)] + [(p, w) for p, w, _ in levels]   # the table itself, then coarser and coarser
+    # start on the coarsest level that still shows the colours' structure (a low-contrast frame has few coarse
+    # bins), but never on one with k points or fewer
+    start = max([i for i, (p, _) in enumerate(chain) if len(p) >= MIN_POINTS and len(p) > k] or [0])
+    centers = kmeans_pp(*chain[start], k, rng, runs=n_init)
+    # all starts side by side; on the table itself (a table with few colours) they run until they converge
+    centers, labels, inertia, _ = lloyd(*chain[start], centers, max_iter=START_STEPS if start else MAX_STEPS,
+                                        tol=tol)
+    for level in range(start - 1, -1, -1):
+        if level == start - 1:
+            # rank the starts again with a little more detail, then keep the best few
+            centers, _, inertia, _ = lloyd(*chain[level], centers, max_iter=RANK_STEPS, tol=tol)
+            centers = centers[np.argsort(inertia, kind="stable")[:KEEP]]
+        # to convergence on each coarser level; on the table itself only the labels of the centres (LAST_STEPS)
+        centers, labels, inertia, _ = lloyd(*chain[level], centers, max_iter=MAX_STEPS if level else LAST_STEPS,
+                                            tol=tol)
+        best = np.argsort(inertia, kind="stable")[:1]
+        centers, labels, inertia = centers[best], labels[best], inertia[best]
+    # the labels are those of the best centres on the table: they give the shares, and each centre moves to
+    # the weighted mean of its colours (one last Lloyd update, at full detail)
+    labels = labels[int(np.argmin(inertia))]
     weights = np.bincount(labels, weights=counts, minlength=k)
     keep = weights > 0
     sums = np.stack([np.bincount(labels, weights=counts * points[:, j], minlength=k) for j in range(3)], axis=1)

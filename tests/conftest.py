@@ -8,8 +8,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]-*.md"))
-# Every paired notebook: the chapters, the landing page and the teacher's guide (both run code too).
-PAIRED = [ROOT / "intro.md", ROOT / "teachers-guide.md", *CHAPTERS]
+# Every paired notebook: the chapters, the landing page, the teacher's guide and its one-page summary (they run code
+# too).
+PAIRED = [ROOT / "intro.md", ROOT / "teachers-guide.md", ROOT / "summary.md", *CHAPTERS]
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,8 @@ small book built as a fork would build it); the workflow test runs actionlint.
 The repository is named in one place, ``repository.url`` (and ``repository.branch``) in _config.yml. Jupyter Book
 builds the Binder, Colab, Live Code and repository links from it. The Colab setup cell cannot read _config.yml
 (Colab opens the committed .ipynb, and the cell runs before anything is cloned), so its address is written into
-every chapter from _config.yml by this file, run as a script:
+every chapter, and into the root pages that run code (the landing page, the teacher's guide and its summary), from
+_config.yml by this file, run as a script:
 
     make repository                              # = python tests/test_config.py write
     make check-repository URL=https://github.com/OWNER/NAME   # CI: _config.yml names URL, chapters agree
@@ -33,9 +34,11 @@ GITHUB_REPOSITORY = re.compile(r"https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_
 # The first code cell of every chapter. On Colab it fetches the book (for ../pics and kpalette) and installs kpalette
 # and myst-nb (the chapters glue numbers into the text), then works in chapters/ like every other way of reading.
 # Anywhere else it does nothing and prints nothing. $url and $branch are repository.url and repository.branch of
-# _config.yml; `make repository` writes them into every chapter.
+# _config.yml; `make repository` writes them into every chapter. The root pages that run code (intro.md,
+# teachers-guide.md, summary.md) read pics/ from the book's folder: their cell is the same but for $folder and
+# $workdir.
 COLAB_SETUP_TEMPLATE = Template('''\
-# On Google Colab only: fetch the book and its kpalette library, then work in chapters/ as the book does.
+# On Google Colab only: fetch the book and its kpalette library, then work in $folder as the book does.
 # Anywhere else (your computer, Binder, Live Code in the web book) this cell does nothing.
 import sys
 
@@ -49,8 +52,10 @@ if "google.colab" in sys.modules:
                         "$url", BOOK], check=True)
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", BOOK, "myst-nb"], check=True)
     sys.path.insert(0, BOOK)
-    os.chdir(f"{BOOK}/chapters")
+    os.chdir($workdir)
 ''')
+# Where each kind of page works: the chapters in chapters/, the root pages in the book's folder itself.
+WORKDIRS = {"chapter": ("chapters/", 'f"{BOOK}/chapters"'), "root": ("the book's folder", "BOOK")}
 
 
 def read_config(root: Path = ROOT) -> dict:
@@ -63,12 +68,15 @@ def repository(root: Path = ROOT) -> tuple[str, str]:
     return config["url"], config["branch"]
 
 
-def colab_setup(url: str, branch: str) -> str:
-    return COLAB_SETUP_TEMPLATE.substitute(url=url, branch=branch)
+def colab_setup(url: str, branch: str, page: str = "chapter") -> str:
+    """The setup cell for a chapter (page="chapter") or for a root page (page="root")."""
+    folder, workdir = WORKDIRS[page]
+    return COLAB_SETUP_TEMPLATE.substitute(url=url, branch=branch, folder=folder, workdir=workdir)
 
 
-# The one true copy of the cell, for the repository that _config.yml names.
+# The one true copy of the cell, for the repository that _config.yml names, and its twin for the root pages.
 COLAB_SETUP = colab_setup(*repository())
+COLAB_SETUP_ROOT = colab_setup(*repository(), page="root")
 
 
 def clone_target(cell: str) -> tuple[str, str]:
@@ -88,6 +96,16 @@ def clone_target(cell: str) -> tuple[str, str]:
 # --------------------------------------------------------------------------------------------------------------
 def chapter_sources(root: Path = ROOT) -> list[Path]:
     return sorted((root / "chapters").glob("[0-9][0-9]-*.md"))
+
+
+def root_sources(root: Path = ROOT) -> list[Path]:
+    """The pages in the book's folder paired with a notebook (they run code): intro.md, teachers-guide.md, ..."""
+    return sorted(md for md in root.glob("*.md") if md.with_suffix(".ipynb").exists())
+
+
+def setup_sources(root: Path = ROOT) -> list[tuple[Path, str]]:
+    """Every page with a Colab setup cell, and which cell it takes: ("chapter" or "root")."""
+    return [(md, "chapter") for md in chapter_sources(root)] + [(md, "root") for md in root_sources(root)]
 
 
 def _first_code_cell(md: Path) -> str | None:
@@ -110,18 +128,20 @@ def _is_setup_cell(source: str | None) -> bool:
 def write_setup_cells(root: Path = ROOT) -> list[Path]:
     """Write the Colab setup cell for the repository in root/_config.yml into every chapter (.md and .ipynb).
 
-    Only the first code cell changes, and only if it is a setup cell; the .ipynb keeps its outputs (the cell has
-    none) and needs no new run. Returns the files that changed.
+    The root pages paired with a notebook (intro.md, ...) get the root pages' cell. Only the first code
+    cell changes, and only if it is a setup cell; the .ipynb keeps its outputs (the cell has none) and needs no new
+    run. Returns the files that changed.
     """
     import nbformat
 
-    cell = colab_setup(*repository(root))
     changed = []
-    for md in chapter_sources(root):
+    for md, page in setup_sources(root):
+        cell = colab_setup(*repository(root), page=page)
         old = _first_code_cell(md)
         if not _is_setup_cell(old):
             raise SystemExit(f"{md.relative_to(root)}: the first code cell is not the Colab setup cell; copy it "
-                             "from another chapter (see CONTRIBUTING.md), then run make repository again")
+                             f"from another {'chapter' if page == 'chapter' else 'root page'} (see CONTRIBUTING.md), "
+                             "then run make repository again")
         if old != cell:
             text = md.read_text(encoding="utf-8")
             start = text.index(old.rstrip("\n"), text.find("```{code-cell}"))
@@ -155,8 +175,8 @@ def repository_problems(url: str, root: Path = ROOT) -> list[str]:
     if configured != url:
         problems.append(f"repository.url in _config.yml is {configured}, but this repository is {url}: set it "
                         "there and run make repository (README, 'Fork the book')")
-    cell = colab_setup(configured, branch)
-    stale = [md.name for md in chapter_sources(root) if _first_code_cell(md) != cell]
+    stale = [md.name for md, page in setup_sources(root)
+             if _first_code_cell(md) != colab_setup(configured, branch, page)]
     if stale:
         problems.append(f"the Colab setup cell of {', '.join(stale)} does not clone {configured}: run "
                         "make repository and commit the chapters")
@@ -265,15 +285,24 @@ def test_book_extension_keeps_one_copy_and_drops_unused_widget_scripts(caplog, m
     assert f"loads {cdn} from another host" in caplog.text
 
 
-def test_colab_setup_clones_the_configured_repository(config):
-    assert clone_target(COLAB_SETUP) == (config["repository"]["url"], config["repository"]["branch"])
-    compile(COLAB_SETUP, "colab-setup", "exec")
-    assert max(len(line) for line in COLAB_SETUP.splitlines()) <= 120
+@pytest.mark.parametrize("cell", [COLAB_SETUP, COLAB_SETUP_ROOT], ids=["chapter", "root"])
+def test_colab_setup_clones_the_configured_repository(config, cell):
+    assert clone_target(cell) == (config["repository"]["url"], config["repository"]["branch"])
+    compile(cell, "colab-setup", "exec")
+    assert max(len(line) for line in cell.splitlines()) <= 120
 
 
-def test_colab_setup_is_silent_and_does_nothing_elsewhere(tmp_path):
+def test_root_pages_work_in_the_books_folder():
+    # The two cells differ only in where they work: chapters/ (../pics) or the book's folder (pics/).
+    assert COLAB_SETUP.endswith('os.chdir(f"{BOOK}/chapters")\n') and COLAB_SETUP_ROOT.endswith("os.chdir(BOOK)\n")
+    differ = [(a, b) for a, b in zip(COLAB_SETUP.splitlines(), COLAB_SETUP_ROOT.splitlines()) if a != b]
+    assert len(differ) == 2 and len(COLAB_SETUP.splitlines()) == len(COLAB_SETUP_ROOT.splitlines()), differ
+
+
+@pytest.mark.parametrize("cell", [COLAB_SETUP, COLAB_SETUP_ROOT], ids=["chapter", "root"])
+def test_colab_setup_is_silent_and_does_nothing_elsewhere(tmp_path, cell):
     # Run the cell in a fresh interpreter, the way a kernel on a reader's computer runs it.
-    probe = COLAB_SETUP + "\nimport os\nassert os.getcwd() == START, os.getcwd()\nassert 'BOOK' not in dir()\n"
+    probe = cell + "\nimport os\nassert os.getcwd() == START, os.getcwd()\nassert 'BOOK' not in dir()\n"
     run = subprocess.run(
         [sys.executable, "-c", f"import os\nSTART = os.getcwd()\n{probe}"],
         cwd=tmp_path,
@@ -298,6 +327,25 @@ def test_chapter_setup_cell_is_the_agreed_one(md):
         "repository.url in _config.yml, run make repository)")
     text = md.read_text(encoding="utf-8")
     assert text[text.find("```{code-cell}"):].splitlines()[1] == ":tags: [remove-cell]", f"{md.name}: tag it remove-cell"
+
+
+ROOT_SOURCES = root_sources()
+
+
+def test_root_pages_that_run_code_are_found():
+    assert {md.name for md in ROOT_SOURCES} >= {"intro.md", "teachers-guide.md", "summary.md"}
+
+
+@pytest.mark.parametrize("md", ROOT_SOURCES, ids=lambda p: p.stem)
+def test_root_page_setup_cell_is_the_agreed_one(md):
+    # The landing page and the teacher's guide have launch buttons too: on Colab their first code cell fetches the
+    # book and works in its folder, where their paths (pics/bunny.png) start.
+    assert _first_code_cell(md) == COLAB_SETUP_ROOT, (
+        f"{md.name}: the first code cell differs from COLAB_SETUP_ROOT in tests/test_config.py (after changing "
+        "repository.url in _config.yml, run make repository)")
+    text = md.read_text(encoding="utf-8")
+    tags = text[text.find("```{code-cell}"):].splitlines()[1]
+    assert tags == ":tags: [remove-cell]", f"{md.name}: tag it remove-cell"
 
 
 def test_citation_names_the_configured_repository(config):
@@ -342,7 +390,11 @@ def _make_fork(root: Path) -> Path:
     text = text.replace("execute_notebooks: force", "execute_notebooks: 'off'")  # nothing to compute here
     (root / "_config.yml").write_text(text, encoding="utf-8")
     (root / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chapters/01-fork\n")
-    (root / "intro.md").write_text("# A fork of the book\n\nThe first page.\n")
+    intro = root / "intro.md"  # a first page that runs code, as the book's does
+    intro.write_text(f"{FRONT_MATTER}\n# A fork of the book\n\nThe first page.\n\n```{{code-cell}} ipython3\n"
+                     f":tags: [remove-cell]\n\n{COLAB_SETUP_ROOT}```\n\n```{{code-cell}} ipython3\nprint(6 * 9)\n```\n",
+                     encoding="utf-8")
+    jupytext.write(jupytext.read(intro), intro.with_suffix(".ipynb"))
     (root / "chapters").mkdir()
     md = root / "chapters" / "01-fork.md"
     md.write_text(f"{FRONT_MATTER}\n# One chapter\n\nSome text.\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n\n"
@@ -359,11 +411,13 @@ def test_make_repository_writes_the_address_into_every_chapter(tmp_path):
     before = [(c.cell_type, c.source) for c in jupytext.read(md).cells]
     script = [sys.executable, str(ROOT / "tests" / "test_config.py")]
     # Before: the fork's chapters still clone the original; the check says what to do, in one sentence each.
+    intro = tmp_path / "intro.md"
+    intro_before = [(c.cell_type, c.source) for c in jupytext.read(intro).cells]
     run = subprocess.run([*script, "check", FORK_URL, "--root", str(tmp_path)], capture_output=True, text=True)
-    assert run.returncode == 1 and "01-fork.md" in run.stderr and "make repository" in run.stderr, run.stderr
+    assert run.returncode == 1 and "01-fork.md, intro.md" in run.stderr and "make repository" in run.stderr, run.stderr
     run = subprocess.run([*script, "write", "--root", str(tmp_path)], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.startswith("3 files now clone"), run.stdout  # the .md, the .ipynb and CITATION.cff
+    assert run.stdout.startswith("5 files now clone"), run.stdout  # two .md, their .ipynb and CITATION.cff
     expected = colab_setup(FORK_URL, FORK_BRANCH)
     assert _first_code_cell(md) == expected
     assert clone_target(expected) == (FORK_URL, FORK_BRANCH)
@@ -371,6 +425,12 @@ def test_make_repository_writes_the_address_into_every_chapter(tmp_path):
     assert clone_target(ipynb.cells[1].source) == (FORK_URL, FORK_BRANCH)
     after = [(c.cell_type, c.source) for c in jupytext.read(md).cells]
     assert after[0] == before[0] and after[2:] == before[2:], "only the setup cell may change"
+    # The root page gets the root pages' cell (it works in the book's folder), for the fork too.
+    assert _first_code_cell(intro) == colab_setup(FORK_URL, FORK_BRANCH, page="root")
+    intro_nb = nbformat.read(intro.with_suffix(".ipynb"), as_version=4)
+    assert intro_nb.cells[1].source == colab_setup(FORK_URL, FORK_BRANCH, page="root").rstrip("\n")
+    intro_after = [(c.cell_type, c.source) for c in jupytext.read(intro).cells]
+    assert intro_after[0] == intro_before[0] and intro_after[2:] == intro_before[2:], "only the setup cell may change"
     assert f'repository-code: "{FORK_URL}"' in (tmp_path / "CITATION.cff").read_text()
     run = subprocess.run([*script, "check", FORK_URL, "--root", str(tmp_path)], capture_output=True, text=True)
     assert run.returncode == 0 and run.stderr == "", run.stderr

@@ -222,3 +222,41 @@ def test_quantize_matches_kpalette_on_edge_cases(hand_quantize: Callable[..., np
                                                  centers: np.ndarray) -> None:
     check_quantize(hand_quantize, image, centers)
 
+
+
+# Chapter 10 fits scikit-learn's models by hand and says they are the ones behind kpalette's methods
+# "minibatch" (the reference pipeline) and "kmeans"; its palette_of turns a fitted model into a Palette.
+CH10 = ROOT / "chapters" / "10-minibatch-vs-full.md"
+
+
+@pytest.fixture(scope="module")
+def chapter10_models() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    functions = load_function(CH10, "model_for"), load_function(CH10, "palette_of")
+    for function in functions:  # what the chapter's first code cell imports
+        function.__globals__.update(KMeans=KMeans, MiniBatchKMeans=MiniBatchKMeans, kpalette=kpalette)
+    return functions
+
+
+@pytest.mark.parametrize("method", ["minibatch", "kmeans"])
+def test_chapter10_models_are_kpalettes_methods(chapter10_models: tuple[Callable[..., Any], Callable[..., Any]],
+                                                method: str) -> None:
+    model_for, palette_of = chapter10_models
+    image = kpalette.load_image(ROOT / "pics" / "bunny.png")[::6, ::6]
+    for k, seed in [(8, 42), (5, 7)]:
+        ours = palette_of(model_for(method, k=k, seed=seed).fit(kpalette.rgb_to_lab(image.reshape(-1, 3))))
+        theirs = kpalette.extract_palette(image, k, method=method, seed=seed)
+        assert ours.hex == theirs.hex, f"chapter 10's {method} model and kpalette's differ for k={k}, seed={seed}"
+        assert np.allclose(ours.lab, theirs.lab) and np.allclose(ours.proportions, theirs.proportions)
+
+
+def test_chapter10_model_check_catches_a_drift(chapter10_models: tuple[Callable[..., Any], Callable[..., Any]]
+                                               ) -> None:
+    """Another batch size (a drift on either side) gives another palette, so the test above would notice."""
+    model_for, palette_of = chapter10_models
+    image = kpalette.load_image(ROOT / "pics" / "bunny.png")[::6, ::6]
+    model = model_for("minibatch")
+    model.set_params(batch_size=256)
+    ours = palette_of(model.fit(kpalette.rgb_to_lab(image.reshape(-1, 3))))
+    assert ours.hex != kpalette.extract_palette(image, 8, method="minibatch").hex
