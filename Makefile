@@ -86,9 +86,10 @@ bench: $(STAMP)
 
 # The film targets (issue 14): makes a 3-minute 1080p test film in benchmarks/out/ (ignored by git) the first
 # time, then measures speed against decoding alone, palette quality, memory and cuts against PySceneDetect.
+# Options: make bench-film FILM_ARGS="--quick --skip sizes" (see benchmarks/film_speed.py).
 bench-film: $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r benchmarks/requirements-film.txt
-	$(PY) benchmarks/film_speed.py
+	$(PY) benchmarks/film_speed.py $(FILM_ARGS)
 
 # The repository is named once, in repository.url of _config.yml. Binder, Colab and Live Code links come from it
 # at build time; the chapters' Colab setup cell (and CITATION.cff) get it from here. The CI workflow runs

@@ -2,29 +2,42 @@
 and cut detection against PySceneDetect.
 
 Run it with ``make bench-film`` (it makes the test film first with ``benchmarks/film_make.py`` if it is
-missing). Every timed run is a fresh process, so its peak memory (``ru_maxrss``) is its own, and the runs
-alternate with decode-only runs so that a change in the machine's load hits both.
+missing). Every timed run is a whole process, timed from the outside: wall time from its start to its exit,
+CPU time (user and system, every thread) and peak memory from the operating system (``wait4``), so Python's
+start-up and imports count. The runs alternate with decode-only runs, so that a change in the machine's load
+hits both, and the best of the repeats is kept.
+
+What is timed
+    decode     a Python process that opens the film with PyAV and decodes every frame (frame threads on, as the
+               film pass decodes), converting none: the reference
+    fps1       ``kpalette FILM --fps 1`` with every film output: ``--format json -o``, ``--frames`` (each
+               sampled frame's palette), ``--scenes`` (cuts and each scene's palette) and ``--barcode``
+    palette    ``kpalette FILM`` as it stands: one frame per second, the film's palette only
+    every      ``kpalette FILM --every-frame`` with every film output
+    scenedetect  PySceneDetect's ``ContentDetector`` (default settings) on the same film, in its own pass
 
 Targets (see issue 14)
-    fps1       ``analyse_film(fps=1)`` (frame palettes, cuts, scene and film palettes) at most 1.2 x the time
-               PyAV takes to decode the same film (frame threads on, no conversion)
-    every      ``analyse_film(every_frame=True)`` at most 2 x that decode time
-    frame_dE   each frame's palette within 2 % (mean Delta E 76 of the frame painted in it, full resolution) of
-               ``kpalette.extract_palette`` on that frame at full resolution, on average over the frames
-    film_dE    the film palette within 1 % (mean Delta E 76 over every pixel of the sampled frames at full
-               resolution) of k-means on those pixels: scikit-learn's ``KMeans`` on the frames' exact distinct
-               colours in Lab, weighted by their pixel counts (the same objective as on the pixels, chapter 13)
+    fps1       at most 1.2 x the decode-only time
+    every      at most 2 x the decode-only time
+    frame_dE   each frame's palette within 2 % (mean Delta E 76 of the full-resolution frame painted in it) of
+               ``kpalette.extract_palette`` on that frame at full resolution, on average over the frames; both
+               palettes as the user gets them (``#rrggbb``, from the ``--frames`` CSV of the timed run)
+    film_dE    the film palette (``fps1``'s JSON) within 1 % (mean Delta E 76 over every pixel of the sampled frames
+               at full resolution) of k-means on those pixels: scikit-learn's ``KMeans`` on the frames' exact
+               distinct colours in Lab, weighted by their pixel counts (the same objective, chapter 13)
     memory     peak memory at most 400 MB, for the film and for one twice as long
 
-Cuts: precision and recall of our detector (one pass, the same pass as the palettes) and of PySceneDetect's
-``ContentDetector`` (default settings, its own pass over the film with its PyAV backend), on the film's known
-transitions; a cut found within a transition (a fade's span, widened by half a second) counts as right.
+Cuts: precision and recall of our detector (the scenes of the timed runs, no extra pass) and of PySceneDetect,
+on the film's known transitions; a cut found within a transition (a fade's span, widened by half a second)
+counts as right.
 
 Outputs in ``benchmarks/results/``: ``film_speed.csv`` (one row per measurement), ``film_cuts.csv``,
-``film_sizes.csv`` (frame palettes at several analysis sizes), ``film_barcode.png`` and ``film_machine.txt``.
-The timed runs save their results in ``benchmarks/out/`` and the quality measures and the cut scores use them,
-so that no pass is made twice. Options: ``--quick`` (the first 60 s of film, fewer frames for quality),
-``--repeats N``, ``--skip memory,frames,film,sizes,barcode`` (the timed runs always happen).
+``film_sizes.csv`` (frame palettes at several analysis sizes and ways of scaling), ``film_barcode.png`` (the
+``fps1`` run's barcode) and ``film_machine.txt``. The timed runs write their files in ``benchmarks/out/``.
+
+Options: ``--quick`` (a 60-second film made for it, fewer frames for quality), ``--repeats N``,
+``--only fps1,every,...`` (which timed kinds to run), ``--skip speed,memory,frames,film,sizes,cuts``. From make:
+``make bench-film FILM_ARGS="--quick --skip sizes"``.
 """
 
 from __future__ import annotations
@@ -34,7 +47,6 @@ import csv
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -47,92 +59,100 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 OUT = HERE / "out"
-FILM = OUT / "film.mp4"
-LONG = OUT / "film-x2.mp4"
 K = 8
 TOLERANCE = 0.5   # seconds around a transition within which a found cut counts
+KINDS = ("decode", "fps1", "decode", "every", "decode", "palette", "decode", "scenedetect")
+
+# The reference: PyAV decoding every frame of the film, as the film pass decodes it (frame threads), no more.
+DECODE = """
+import sys, av
+with av.open(sys.argv[1]) as container:
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    frames = sum(1 for _ in container.decode(stream))
+print(frames)
+"""
+
+SCENEDETECT = """
+import json, sys
+from scenedetect import ContentDetector, detect
+scenes = detect(sys.argv[1], ContentDetector(), backend="pyav")
+json.dump([s[0].get_seconds() for s in scenes[1:]], open(sys.argv[2], "w"))
+"""
 
 
-# ------------------------------------------------------------------------------------------ timed workers
-def work(kind: str, path: str, end: float | None) -> dict[str, Any]:
-    """Run one measured job in this (fresh) process; return its wall and CPU time and peak memory."""
-    import av
-
-    from kpalette.film import analyse_segment
-    from kpalette.video import Sampling
-
-    out: dict[str, Any] = {}
-    start, cpu = time.perf_counter(), time.process_time()
+def command(kind: str, film: Path) -> list[str]:
+    """The command line of one timed kind of run."""
+    py = [sys.executable]
+    stem = OUT / f"{kind}-{film.stem}"
     if kind == "decode":
-        n = 0
-        with av.open(path) as container:
-            stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
-            for frame in container.decode(stream):
-                if end is not None and frame.time >= end:
-                    break
-                n += 1
-        out["frames"] = n
-    elif kind in ("fps1", "every"):
-        sampling = Sampling(mode="every") if kind == "every" else Sampling(fps=1.0)
-        seg = analyse_segment(path, K, sampling=sampling, end=end)
-        out["frames"] = len(seg.frames)
-        out["cut_times"] = seg.cuts  # type: ignore[assignment]
-        # kept for the quality measures, which then need no pass of their own
-        np.savez(OUT / f"{kind}-{Path(path).stem}.npz", times=[f.time for f in seg.frames],
-                 centers=np.array([np.pad(f.palette.lab, ((0, K - len(f.palette)), (0, 0)), constant_values=np.nan)
-                                   for f in seg.frames]),
-                 shares=np.array([np.pad(f.palette.proportions, (0, K - len(f.palette))) for f in seg.frames]),
-                 codes=seg.codes, counts=seg.counts)
-    elif kind == "scenedetect":
-        from scenedetect import ContentDetector, detect
-        scenes = detect(path, ContentDetector(), backend="pyav", end_time=end)
-        out["cut_times"] = [s[0].get_seconds() for s in scenes[1:]]  # type: ignore[assignment]
-    out["seconds"] = time.perf_counter() - start
-    out["cpu_seconds"] = time.process_time() - cpu
-    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return out
+        return py + ["-c", DECODE, str(film)]
+    if kind == "scenedetect":
+        return py + ["-c", SCENEDETECT, str(film), str(stem) + ".cuts.json"]
+    cli = py + ["-m", "kpalette", str(film), "-k", str(K), "--format", "json", "-o", str(stem) + ".json"]
+    if kind == "palette":
+        return cli
+    sampling = ["--every-frame"] if kind == "every" else ["--fps", "1"]
+    return cli + sampling + ["--frames", str(stem) + ".csv", "--scenes", str(stem) + ".scenes.json",
+                             "--barcode", str(stem) + ".png"]
 
 
-def measure(kind: str, path: Path, end: float | None) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--worker", kind, str(path)] + (["--end", str(end)] if end else [])
+def measure(kind: str, film: Path) -> dict[str, float]:
+    """Run one timed process; its wall time, CPU time (user + system, all threads) and peak memory."""
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    log = OUT / f"{kind}-{film.stem}.stderr.txt"
+    with open(log, "wb") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command(kind, film), env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{kind} on {film.name} failed ({proc.returncode}): {log.read_text().strip()}")
+    return {"seconds": wall, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}
+
+
+# ------------------------------------------------------------------------------------------ what the runs wrote
+def read_frames_csv(path: Path) -> list[tuple[float, list[str], list[float]]]:
+    rows = []
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            hexes = [row[f"hex{i}"] for i in range(1, K + 1) if row[f"hex{i}"]]
+            shares = [float(row[f"share{i}"]) for i in range(1, len(hexes) + 1)]
+            rows.append((float(row["time"]), hexes, shares))
+    return rows
+
+
+def scene_cuts(path: Path) -> list[float]:
+    scenes = json.loads(path.read_text())
+    return [s["start"] for s in scenes[1:]]
 
 
 # ------------------------------------------------------------------------------------------ quality
-def saved(kind: str) -> dict[str, np.ndarray]:
-    with np.load(OUT / f"{kind}-{FILM.stem}.npz") as data:
-        return {key: data[key] for key in data.files}
-
-
-def frame_quality(path: Path, end: float | None, n: int) -> list[dict[str, float]]:
-    """The every-frame pass's frame palettes against extract_palette at full resolution, on n frames."""
+def frame_quality(film: Path, n: int) -> list[dict[str, float]]:
+    """The every-frame run's frame palettes (its CSV) against extract_palette at full resolution, on n frames."""
     import kpalette
     from kpalette.video import read_frames
 
-    data = saved("every")
-    picks = set(np.linspace(0, len(data["times"]) - 1, n).round().astype(int).tolist())
-    ours = {}
-    for i in picks:
-        keep = data["shares"][i] > 0
-        ours[round(float(data["times"][i]), 4)] = kpalette.Palette(data["centers"][i][keep], data["shares"][i][keep])
-    rows = []
-    for frame in read_frames(path, every_frame=True, max_side=None, end=end):
-        key = round(frame.time, 4)
+    rows = read_frames_csv(OUT / f"every-{film.stem}.csv")
+    picks = set(np.linspace(0, len(rows) - 1, n).round().astype(int).tolist())
+    ours = {round(rows[i][0], 3): kpalette.Palette.from_hex(rows[i][1], rows[i][2]) for i in picks}
+    out = []
+    for frame in read_frames(film, every_frame=True, max_side=None):
+        key = round(frame.time, 3)
         if key not in ours:
             continue
         image = frame.image
         ref = kpalette.extract_palette(image, K)
+        ref = kpalette.Palette.from_hex(ref.hex, ref.proportions)   # as the user gets it, like ours
         e_ref = kpalette.delta_e(image, kpalette.quantize(image, ref), formula="76")
         e_ours = kpalette.delta_e(image, kpalette.quantize(image, ours[key]), formula="76")
-        rows.append({"time": frame.time, "ref_dE76": e_ref, "ours_dE76": e_ours})
-    return rows
+        out.append({"time": frame.time, "ref_dE76": e_ref, "ours_dE76": e_ours})
+    return out
 
 
-def film_quality(path: Path, end: float | None, ref_starts: int) -> dict[str, float]:
-    """The film palette (fps 1) against k-means on every pixel of the sampled frames at full resolution."""
+def film_quality(film: Path, ref_starts: int) -> dict[str, Any]:
+    """The film palette (the fps1 run's JSON) against k-means on every pixel of the sampled frames."""
     import warnings
 
     from sklearn.cluster import KMeans
@@ -141,18 +161,17 @@ def film_quality(path: Path, end: float | None, ref_starts: int) -> dict[str, fl
     from kpalette.fast import nearest
     from kpalette.video import read_frames
 
-    from kpalette.film import ColourCounts, palette_of_counts
-    data = saved("fps1")
-    counts = ColourCounts.from_sparse(data["codes"], data["counts"])
-    film = palette_of_counts(counts.table(), K)
+    colours_json = json.loads((OUT / f"fps1-{film.stem}.json").read_text())["colors"]
+    ours = np.array([c["lab"] for c in colours_json], dtype=np.float64)
     exact = np.zeros(1 << 24, dtype=np.int64)   # every 24-bit colour of the full-size sampled frames
     n_frames = 0
-    for frame in read_frames(path, fps=1.0, max_side=None, end=end):
+    for frame in read_frames(film, fps=1.0, max_side=None):
         px = frame.image.reshape(-1, 3).astype(np.uint32)
         exact += np.bincount((px[:, 0] << 16) | (px[:, 1] << 8) | px[:, 2], minlength=1 << 24)
         n_frames += 1
     colours = np.flatnonzero(exact)
     weights = exact[colours].astype(np.float64)
+    del exact
     rgb = np.stack([(colours >> 16) & 255, (colours >> 8) & 255, colours & 255], axis=1).astype(np.uint8)
     lab = kpalette.rgb_to_lab(rgb)
     start = time.perf_counter()
@@ -166,34 +185,60 @@ def film_quality(path: Path, end: float | None, ref_starts: int) -> dict[str, fl
         return float((np.sqrt(d2) * weights).sum() / weights.sum())
 
     return {"frames": n_frames, "pixels": float(weights.sum()), "distinct_colours": float(len(colours)),
-            "film_dE76": mean_de(film.lab), "kmeans_dE76": mean_de(model.cluster_centers_),
-            "kmeans_seconds": kmeans_s, "film_hex": " ".join(film.hex),
+            "film_dE76": mean_de(ours), "kmeans_dE76": mean_de(model.cluster_centers_),
+            "kmeans_seconds": kmeans_s, "film_hex": " ".join(c["hex"] for c in colours_json),
             "kmeans_hex": " ".join(kpalette.Palette(model.cluster_centers_, np.bincount(model.labels_, weights),
                                                     "lab").sort("share").hex)}
 
 
-def size_sweep(path: Path, n: int) -> list[dict[str, float]]:
-    """Frame palettes from frames scaled down to several sizes in FFmpeg, against full size: quality and cost."""
+def size_sweep(film: Path, n: int) -> list[dict[str, Any]]:
+    """Frame palettes (from scratch) from frames scaled down in FFmpeg to several sizes, by point sampling and by
+    area averaging, against extract_palette at full size: quality, and the CPU cost of converting and of the
+    palette."""
+    import av
+    from av.video.reformatter import VideoReformatter
+
     import kpalette
     from kpalette.film import frame_palette
-    from kpalette.video import read_frames
+    from kpalette.video import analysis_size
 
-    full = [f.image for f in read_frames(path, fps=n / 180, max_side=None)]
+    sizes = (160, 240, 320, 480)
+    ways = ("POINT", "AREA")
+    full: list[np.ndarray] = []
+    small: dict[tuple[int, str], list[np.ndarray]] = {(s, w): [] for s in sizes for w in ways}
+    convert = {key: 0.0 for key in small}
+    with av.open(str(film)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        total = stream.frames or 4320
+        picks = set(np.linspace(0, total - 1, n).round().astype(int).tolist())
+        scaler = VideoReformatter()
+        for i, frame in enumerate(container.decode(stream)):
+            if i not in picks:
+                continue
+            full.append(frame.to_ndarray(format="rgb24"))
+            for side, way in small:
+                w, h = analysis_size(frame.width, frame.height, side)
+                start = time.process_time()
+                image = scaler.reformat(frame, format="rgb24", width=w, height=h, interpolation=way,
+                                        threads=1).to_ndarray()
+                convert[side, way] += time.process_time() - start
+                small[side, way].append(image)
     refs = [kpalette.delta_e(im, kpalette.quantize(im, kpalette.extract_palette(im, K)), formula="76") for im in full]
     rows = []
-    for side in (160, 240, 320, 480, 720, None):
+    for (side, way), images in small.items():
         start = time.process_time()
-        small = [f.image for f in read_frames(path, fps=n / 180, max_side=side)]
-        convert = time.process_time() - start
-        start = time.process_time()
-        palettes = [frame_palette(im, K) for im in small]
+        palettes = [frame_palette(im, K) for im in images]
         cluster = time.process_time() - start
         rel = [kpalette.delta_e(im, kpalette.quantize(im, p), formula="76") / r - 1
                for im, p, r in zip(full, palettes, refs)]
-        rows.append({"max_side": side or 1920, "frames": len(full), "mean_rel_dE76": float(np.mean(rel)),
-                     "worst_rel_dE76": float(np.max(rel)), "read_cpu_s": convert, "palette_cpu_ms": 1000 * cluster / len(full)})
-        print(f"  side {side or 'full':>5}: palettes {100 * np.mean(rel):+.2f} % (worst {100 * np.max(rel):+.2f} %) "
-              f"from extract_palette at full size, {1000 * cluster / len(full):.1f} ms CPU each", flush=True)
+        rows.append({"max_side": side, "scaling": way.lower(), "frames": len(full),
+                     "mean_rel_dE76": float(np.mean(rel)), "worst_rel_dE76": float(np.max(rel)),
+                     "convert_cpu_ms": 1000 * convert[side, way] / len(full),
+                     "palette_cpu_ms": 1000 * cluster / len(full)})
+        print(f"  side {side:4d} {way.lower():5s}: palettes {100 * np.mean(rel):+.2f} % (worst {100 * np.max(rel):+.2f} %)"
+              f" from extract_palette at full size; {rows[-1]['convert_cpu_ms']:.2f} ms to convert, "
+              f"{rows[-1]['palette_cpu_ms']:.1f} ms for the palette", flush=True)
     return rows
 
 
@@ -216,58 +261,62 @@ def score_cuts(found: list[float], truth: list[dict[str, float]]) -> dict[str, f
 # ------------------------------------------------------------------------------------------ main
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--worker", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
-    parser.add_argument("--end", type=float, default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--quick", action="store_true", help="the first 60 s only, fewer frames for quality")
+    parser.add_argument("--quick", action="store_true", help="a 60-second film, fewer frames for quality")
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--only", default="", help="comma-separated timed kinds: fps1,every,palette,scenedetect")
     parser.add_argument("--skip", default="", help="comma-separated: speed,memory,frames,film,sizes,cuts")
     args = parser.parse_args()
-    if args.worker:
-        print(json.dumps(work(args.worker[0], args.worker[1], args.end)))
-        return
-    if not FILM.exists() or not LONG.exists():
-        subprocess.run([sys.executable, str(HERE / "film_make.py")], check=True)
+    name = "quick" if args.quick else "film"
+    film, long = OUT / f"{name}.mp4", OUT / f"{name}-x2.mp4"
+    if not film.exists() or not long.exists():
+        extra = ["--seconds", "60", "--name", name] if args.quick else []
+        subprocess.run([sys.executable, str(HERE / "film_make.py"), *extra], check=True)
     skip = set(filter(None, args.skip.split(",")))
-    end = 60.0 if args.quick else None
-    truth = json.loads(FILM.with_suffix(".json").read_text())
-    transitions = [t for t in truth["transitions"] if end is None or t["end"] < end]
+    only = set(filter(None, args.only.split(","))) | {"decode"}
+    kinds = [k for k in KINDS if len(only) == 1 or k in only]
+    truth = json.loads(film.with_suffix(".json").read_text())
+    transitions = truth["transitions"]
     RESULTS.mkdir(exist_ok=True)
+    OUT.mkdir(exist_ok=True)
     rows: list[dict[str, object]] = []
 
     def add(measure_name: str, **values: object) -> None:
         rows.append({"measure": measure_name, **values})
 
+    best: dict[str, dict[str, float]] = {}
     if "speed" not in skip:
-        runs: dict[str, list[dict[str, float]]] = {"decode": [], "fps1": [], "every": [], "scenedetect": []}
+        runs: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
         for r in range(args.repeats):
-            for kind in ("decode", "fps1", "decode", "every", "decode", "scenedetect"):
-                result = measure(kind, FILM, end)
+            for kind in kinds:
+                result = measure(kind, film)
                 runs[kind].append(result)
                 print(f"  {kind:12s} run {r + 1}: {result['seconds']:7.1f} s wall, {result['cpu_seconds']:7.1f} s CPU, "
                       f"{result['peak_mb']:5.0f} MB", flush=True)
-        decode = min(x["seconds"] for x in runs["decode"])
-        decode_cpu = min(x["cpu_seconds"] for x in runs["decode"])
-        for kind in ("fps1", "every", "scenedetect"):
-            best = min(x["seconds"] for x in runs[kind])
-            best_cpu = min(x["cpu_seconds"] for x in runs[kind])
-            add(f"time_{kind}", seconds=best, cpu_seconds=best_cpu, decode_seconds=decode,
-                decode_cpu_seconds=decode_cpu, ratio=best / decode, cpu_ratio=best_cpu / decode_cpu,
-                peak_mb=max(x["peak_mb"] for x in runs[kind]), frames=runs[kind][0].get("frames", ""))
-            print(f"{kind}: {best / decode:.2f} x decode time ({best_cpu / decode_cpu:.2f} x in CPU time)", flush=True)
-        add("time_decode", seconds=decode, cpu_seconds=decode_cpu, frames=runs["decode"][0]["frames"],
-            peak_mb=max(x["peak_mb"] for x in runs["decode"]))
-        cut_times = {kind: runs[kind][0]["cut_times"] for kind in ("fps1", "every", "scenedetect")}
-        peaks = {kind: max(x["peak_mb"] for x in runs[kind]) for kind in ("fps1", "every")}
+        best = {k: {"seconds": min(x["seconds"] for x in v), "cpu_seconds": min(x["cpu_seconds"] for x in v),
+                    "peak_mb": max(x["peak_mb"] for x in v)} for k, v in runs.items()}
+        decode = best["decode"]
+        for kind in runs:
+            if kind == "decode":
+                continue
+            b = best[kind]
+            add(f"time_{kind}", seconds=b["seconds"], cpu_seconds=b["cpu_seconds"], decode_seconds=decode["seconds"],
+                decode_cpu_seconds=decode["cpu_seconds"], ratio=b["seconds"] / decode["seconds"],
+                cpu_ratio=b["cpu_seconds"] / decode["cpu_seconds"], peak_mb=b["peak_mb"])
+            print(f"{kind}: {b['seconds'] / decode['seconds']:.2f} x decode time in wall time, "
+                  f"{b['cpu_seconds'] / decode['cpu_seconds']:.2f} x in CPU time", flush=True)
+        add("time_decode", seconds=decode["seconds"], cpu_seconds=decode["cpu_seconds"], peak_mb=decode["peak_mb"],
+            frames=round(truth["seconds"] * truth["fps"]))
 
     if "memory" not in skip:
         for kind in ("fps1", "every"):
-            long = measure(kind, LONG, 2 * end if end else None)
-            add(f"memory_{kind}", peak_mb=peaks[kind], peak_mb_twice_as_long=long["peak_mb"],
-                frames_twice_as_long=long["frames"])
-            print(f"memory {kind}: {peaks[kind]:.0f} MB, twice as long {long['peak_mb']:.0f} MB", flush=True)
+            if kind not in best:
+                continue
+            twice = measure(kind, long)
+            add(f"memory_{kind}", peak_mb=best[kind]["peak_mb"], peak_mb_twice_as_long=twice["peak_mb"])
+            print(f"memory {kind}: {best[kind]['peak_mb']:.0f} MB, twice as long {twice['peak_mb']:.0f} MB", flush=True)
 
-    if "frames" not in skip:
-        frame_rows = frame_quality(FILM, end, 24 if args.quick else 60)
+    if "frames" not in skip and (OUT / f"every-{film.stem}.csv").exists():
+        frame_rows = frame_quality(film, 24 if args.quick else 60)
         rel = [r["ours_dE76"] / r["ref_dE76"] - 1 for r in frame_rows]
         add("frame_dE76", frames=len(frame_rows), mean_rel=float(np.mean(rel)), worst_rel=float(np.max(rel)),
             ref_dE76=float(np.mean([r["ref_dE76"] for r in frame_rows])),
@@ -275,8 +324,8 @@ def main() -> None:
         print(f"frame palettes: {100 * np.mean(rel):+.2f} % mean Delta E 76 against extract_palette "
               f"(worst {100 * np.max(rel):+.2f} %) on {len(frame_rows)} frames", flush=True)
 
-    if "film" not in skip:
-        q = film_quality(FILM, end, ref_starts=3 if args.quick else 4)
+    if "film" not in skip and (OUT / f"fps1-{film.stem}.json").exists():
+        q = film_quality(film, ref_starts=3 if args.quick else 4)
         add("film_dE76", frames=q["frames"], pixels=q["pixels"], distinct_colours=q["distinct_colours"],
             ours_dE76=q["film_dE76"], ref_dE76=q["kmeans_dE76"], mean_rel=q["film_dE76"] / q["kmeans_dE76"] - 1,
             ref_seconds=q["kmeans_seconds"], ours_hex=q["film_hex"], ref_hex=q["kmeans_hex"])
@@ -284,20 +333,22 @@ def main() -> None:
               f"on {q['pixels']:,.0f} pixels ({q['distinct_colours']:,.0f} colours)", flush=True)
 
     if "sizes" not in skip:
-        sizes = size_sweep(FILM, 12 if args.quick else 30)
+        sizes = size_sweep(film, 12 if args.quick else 30)
         with open(RESULTS / "film_sizes.csv", "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=list(sizes[0]))
             w.writeheader()
             w.writerows(sizes)
 
-    if "cuts" not in skip:
+    if "cuts" not in skip and {"fps1", "every", "scenedetect"} <= set(best):
         sd = next(r for r in rows if r["measure"] == "time_scenedetect")
+        found = {"fps1": scene_cuts(OUT / f"fps1-{film.stem}.scenes.json"),
+                 "every": scene_cuts(OUT / f"every-{film.stem}.scenes.json"),
+                 "scenedetect": json.loads((OUT / f"scenedetect-{film.stem}.cuts.json").read_text())}
         cut_rows = [
-            {"method": "kpalette, 1 frame per second", **score_cuts(cut_times["fps1"], transitions),
+            {"method": "kpalette, 1 frame per second", **score_cuts(found["fps1"], transitions),
              "extra_pass_x_decode": 0.0},
-            {"method": "kpalette, every frame", **score_cuts(cut_times["every"], transitions),
-             "extra_pass_x_decode": 0.0},
-            {"method": "PySceneDetect ContentDetector", **score_cuts(cut_times["scenedetect"], transitions),
+            {"method": "kpalette, every frame", **score_cuts(found["every"], transitions), "extra_pass_x_decode": 0.0},
+            {"method": "PySceneDetect ContentDetector", **score_cuts(found["scenedetect"], transitions),
              "extra_pass_x_decode": sd["ratio"]}]
         for row in cut_rows:
             print(f"cuts, {row['method']}: precision {row['precision']:.2f}, recall {row['recall']:.2f} "
@@ -307,35 +358,29 @@ def main() -> None:
             w.writeheader()
             w.writerows(cut_rows)
 
-    if "barcode" not in skip:
-        from PIL import Image
-
-        from kpalette.barcode import barcode
-        from kpalette.film import analyse_film
-        film = analyse_film(FILM, K) if end is None else None
-        if film is not None:
-            top = barcode(film.frames, height=120)
-            bottom = barcode(film.frames, height=60, style="mean")
-            image = np.concatenate([top, np.full((4, top.shape[1], 3), 255, np.uint8), bottom])
-            Image.fromarray(np.repeat(image, 4, axis=1)).save(RESULTS / "film_barcode.png", optimize=True)
+    if "fps1" in best and not args.quick:
+        (RESULTS / "film_barcode.png").write_bytes((OUT / f"fps1-{film.stem}.png").read_bytes())
 
     if rows:
         fields: list[str] = []
         for row in rows:
             fields += [k for k in row if k not in fields]
-        with open(RESULTS / "film_speed.csv", "w", newline="") as f:
+        target = RESULTS / ("film_speed_quick.csv" if args.quick else "film_speed.csv")
+        with open(target, "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=fields)
             w.writeheader()
             w.writerows(rows)
-    load = os.getloadavg()[0]
-    (RESULTS / "film_machine.txt").write_text(
+    load = os.getloadavg()
+    (RESULTS / ("film_machine_quick.txt" if args.quick else "film_machine.txt")).write_text(
         f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n"
         f"cpu: {platform.processor() or platform.machine()}, {os.cpu_count()} logical cores; load average at end "
-        f"{load:.1f}\nfilm: {FILM.name}, {truth['seconds']:.0f} s, {truth['size'][0]} x {truth['size'][1]}, "
-        f"{truth['fps']} fps, H.264{' (first 60 s only)' if end else ''}\n"
-        "note: the machine was shared with other jobs; ratios come from the same run, decode-only runs alternate "
-        "with the measured ones and the best of the repeats is kept.\n")
-    print(f"wrote {RESULTS}/film_*.csv")
+        f"{load[0]:.1f} (1 min), {load[2]:.1f} (15 min)\nfilm: {film.name}, {truth['seconds']:.0f} s, "
+        f"{truth['size'][0]} x {truth['size'][1]}, {truth['fps']} fps, H.264\n"
+        "timing: whole processes (start-up and imports included), wall time and CPU time (user + system, all "
+        "threads); decode-only runs alternate with the measured ones and the best of the repeats is kept.\n"
+        "note: the machine was shared with other jobs; on a loaded machine wall times wait for the CPU, so the CPU "
+        "ratios are the steadier measure.\n")
+    print(f"wrote {RESULTS}/film_*")
 
 
 if __name__ == "__main__":

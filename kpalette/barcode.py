@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import KPaletteError
-from .film import FramePalette
+from .film import FramePalette, frame_colours
 
 __all__ = ["barcode", "STYLES"]
 
@@ -59,10 +59,9 @@ def barcode(frames: Sequence[FramePalette], *, height: int = 200, style: str = "
     if len(frames) == 0:
         raise KPaletteError("there are no frames to draw a barcode of")
     out = np.empty((int(height), len(frames), 3), dtype=np.uint8)
-    for x, frame in enumerate(frames):
-        if style == "mean":
-            out[:, x] = frame.mean
-        else:
-            palette = frame.palette.sort("share")
-            out[:, x] = _column(palette.rgb, palette.proportions, int(height))
+    if style == "mean":
+        out[:] = np.array([frame.mean for frame in frames], dtype=np.uint8)[None]
+        return out
+    for x, (rgb, shares) in enumerate(frame_colours(frames)):
+        out[:, x] = _column(rgb, shares, int(height))
     return out

@@ -24,8 +24,9 @@ import dataclasses
 import math
 import os
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -33,14 +34,15 @@ from numpy.typing import NDArray
 
 from .cluster import check_k
 from .errors import KPaletteError
-from .fast import FINE_BITS, ColourTable, colour_codes, lloyd, table_centers
+from .fast import FINE_BITS, ColourTable, bin_lab, colour_codes, nearest, table_centers
+from .color import lab_to_rgb
 from .palette import SPACES, Palette
 from .scenes import GAP, THRESHOLD, CutDetector, distance, histogram
 from .video import DEFAULT_SIDE, Sampling, TruncatedVideoWarning, VideoInfo, probe, read_frames
 
 __all__ = ["ColourCounts", "FramePalette", "Scene", "Film", "Segment", "ScenePart", "frame_palette",
            "frame_palettes", "film_palette", "analyse_film", "analyse_segment", "assemble", "palette_of_counts",
-           "refine", "FRAME_STARTS", "FRAME_BITS", "WARM_DISTANCE"]
+           "refine", "FRAME_STARTS", "FRAME_BITS", "WARM_DISTANCE", "WARM_STEPS", "SETTLED"]
 
 #: k-means++ starts for a frame's palette from scratch (the film's and the scenes' palettes use ten).
 FRAME_STARTS = 10
@@ -51,22 +53,47 @@ FRAME_BITS = 6
 #: A frame whose histogram is within this distance of the previous frame's, in the same second of film,
 #: starts from that frame's palette instead of from scratch (see :func:`refine`).
 WARM_DISTANCE = 0.25
-#: Lloyd steps a frame's palette takes from the previous frame's.
+#: Lloyd steps, at most, a frame's palette takes from the previous frame's.
 WARM_STEPS = 3
+#: A frame's palette started from the previous frame's stops taking steps as soon as no colour moves by more
+#: than this (Delta E 76 in Lab, levels in RGB) in a step: the previous palette already fits.
+SETTLED = 0.5
 
 
-def refine(table: ColourTable, centers: NDArray[np.float64], *, space: str = "lab", steps: int = WARM_STEPS
-           ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def refine(table: ColourTable, centers: NDArray[np.float64], *, space: str = "lab", steps: int = WARM_STEPS,
+           settled: float = SETTLED) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """k-means on a table started from given centres (a neighbouring frame's palette): a few Lloyd steps.
 
-    Returns the centres that keep at least one pixel and their pixel counts, like
-    :func:`kpalette.fast.table_centers`.
+    Each step gives every bin to its nearest centre and moves each centre to the weighted mean of its bins; the
+    steps stop after ``steps``, or as soon as no centre moves by more than ``settled``.
+
+    Returns
+    -------
+    centers : numpy.ndarray of shape (m, 3)
+        The centres that kept at least one pixel at the last step, each the mean of its bins.
+    weights : numpy.ndarray of shape (m,)
+        Their pixel counts.
     """
     points = table.lab if space == "lab" else table.rgb
-    new, labels, _, _ = lloyd(points, table.counts, np.asarray(centers)[None], max_iter=steps)
-    weights = np.bincount(labels[0], weights=table.counts, minlength=new.shape[1])
-    keep = weights > 0
-    return new[0][keep], weights[keep]
+    points32 = points.astype(np.float32)   # distances in float32, like kpalette.fast.lloyd
+    counts = table.counts
+    weighted = [counts * points[:, j] for j in range(3)]
+    centers = np.array(centers, dtype=np.float64)
+    k = len(centers)
+    mass = np.zeros(k)
+    for _ in range(max(1, steps)):
+        labels, _ = nearest(points32, centers)
+        mass = np.bincount(labels, weights=counts, minlength=k)
+        sums = np.stack([np.bincount(labels, weights=w, minlength=k) for w in weighted], axis=1)
+        filled = mass > 0
+        new = centers.copy()   # a centre left with no pixel stays where it was
+        new[filled] = sums[filled] / mass[filled, None]
+        moved = float(((new - centers) ** 2).sum(axis=1).max())
+        centers = new
+        if moved <= settled * settled:
+            break
+    keep = mass > 0
+    return centers[keep], mass[keep]
 
 
 class ColourCounts:
@@ -76,44 +103,24 @@ class ColourCounts:
     are added.
     """
 
-    __slots__ = ("_counts", "bits", "_pending", "_n_pending")
-
-    #: Codes waiting to be counted are counted together once there are this many (one pass over the counters).
-    BATCH = 1 << 22
+    __slots__ = ("counts", "bits")
 
     def __init__(self, counts: NDArray[np.int64] | None = None, bits: int = FINE_BITS) -> None:
         self.bits = bits
-        self._counts = np.zeros(1 << (3 * bits), dtype=np.int64) if counts is None else counts
-        self._pending: list[NDArray[np.uint32]] = []
-        self._n_pending = 0
-
-    @property
-    def counts(self) -> NDArray[np.int64]:
-        """The counts of all ``2 ** (3 * bits)`` bins."""
-        self._flush()
-        return self._counts
-
-    def _flush(self) -> None:
-        if self._pending:
-            codes = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
-            self._counts += np.bincount(codes, minlength=len(self._counts))
-            self._pending, self._n_pending = [], 0
+        #: The counts of all ``2 ** (3 * bits)`` bins.
+        self.counts = np.zeros(1 << (3 * bits), dtype=np.int64) if counts is None else counts
 
     def add_codes(self, codes: NDArray[np.uint32]) -> None:
         """Count pixels given by their bin codes (:func:`kpalette.fast.colour_codes` with ``bits``).
 
-        The codes are kept and counted in batches: counting 2 ** 21 bins for every small frame would cost
-        more than the frame.
+        An unbuffered add in place (``numpy.add.at``): it touches only the bins the pixels fall in, where
+        counting into a fresh array of 2 ** 21 bins would cost more than a small frame.
         """
-        self._pending.append(codes)
-        self._n_pending += len(codes)
-        if self._n_pending >= self.BATCH:
-            self._flush()
+        np.add.at(self.counts, codes, 1)
 
     def clear(self) -> None:
         """Set every count back to zero."""
-        self._pending, self._n_pending = [], 0
-        self._counts[:] = 0
+        self.counts[:] = 0
 
     def add(self, table: ColourTable) -> None:
         """Add one frame's table (its codes are distinct, so a plain indexed add is exact)."""
@@ -121,13 +128,11 @@ class ColourCounts:
             raise KPaletteError(f"cannot add {table.bits}-bit counts to {self.bits}-bit counts")
         self.counts[table.codes] += table.counts.astype(np.int64)
 
-
     def merge(self, other: "ColourCounts") -> None:
         """Add another sum of counts to this one."""
         if other.bits != self.bits:
             raise KPaletteError("cannot merge counts of different bin sizes")
-        self._flush()
-        self._counts += other.counts
+        self.counts += other.counts
 
     @property
     def pixels(self) -> int:
@@ -136,12 +141,12 @@ class ColourCounts:
 
     def table(self) -> ColourTable:
         """The occupied bins as a :class:`~kpalette.fast.ColourTable`, ready for clustering."""
-        occupied = np.flatnonzero(self.counts)
+        occupied = np.flatnonzero(self.counts != 0)
         return ColourTable(occupied, self.counts[occupied].astype(np.float64), self.bits)
 
     def sparse(self) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
         """The occupied bins' codes and counts: a compact form to send between processes."""
-        occupied = np.flatnonzero(self.counts)
+        occupied = np.flatnonzero(self.counts != 0)
         return occupied.astype(np.int32), self.counts[occupied]
 
     @classmethod
@@ -235,6 +240,24 @@ class Film:
         return np.array([f.time for f in self.frames])
 
 
+def frame_colours(frames: Sequence[FramePalette]) -> list[tuple[NDArray[np.uint8], NDArray[np.float64]]]:
+    """Each frame's colours as 8-bit sRGB and their shares, largest share first, for drawing and writing.
+
+    The colours are those of ``frame.palette.sort("share").rgb``, converted for all the frames at once: one
+    conversion per palette would cost more than the rest of drawing a barcode or writing a CSV.
+    """
+    palettes = [f.palette for f in frames]
+    orders = [np.argsort(-p.proportions, kind="stable") for p in palettes]
+    sizes = [len(p) for p in palettes]
+    centers = np.concatenate([p.centers[o] for p, o in zip(palettes, orders)] + [np.zeros((0, 3))])
+    lab = np.repeat([p.space == "lab" for p in palettes], sizes).astype(bool)
+    rgb = np.clip(np.rint(centers), 0, 255).astype(np.uint8)   # for palettes in RGB
+    if lab.any():
+        rgb[lab] = lab_to_rgb(centers[lab])
+    ends = np.cumsum(sizes)
+    return [(rgb[end - size:end], p.proportions[o]) for p, o, size, end in zip(palettes, orders, sizes, ends)]
+
+
 def palette_of_counts(table: ColourTable, k: int = 8, *, space: str = "lab", seed: int = 42,
                       n_init: int = 10) -> Palette:
     """The palette of a colour table (a frame's, a scene's or a whole film's), largest share first."""
@@ -258,21 +281,75 @@ def frame_palette(image: NDArray[np.uint8], k: int = 8, *, space: str = "lab", s
     (``make bench-film``) measures how close on the frames of a test film.
     """
     k = _check(k, space)
-    table = _table(colour_codes(np.asarray(image, dtype=np.uint8).reshape(-1, 3), FRAME_BITS), FRAME_BITS)
+    table = _table(colour_codes(np.asarray(image, dtype=np.uint8).reshape(-1, 3), FRAME_BITS))
     centers, weights = table_centers(table, k, space=space, seed=seed, n_init=FRAME_STARTS)
     return Palette(centers, weights, space).sort("share")
 
 
+def _by_share(centers: NDArray[np.float64], weights: NDArray[np.float64], space: str) -> Palette:
+    """``Palette(centers, weights, space).sort("share")``, the same numbers, made once instead of twice."""
+    shares = weights / weights.sum()
+    order = np.argsort(-shares, kind="stable")
+    return Palette(centers[order], shares[order], space)
+
+
 def _mean(table: ColourTable) -> NDArray[np.uint8]:
     """A frame's mean colour from its colour table (within half a bin of the mean of its pixels)."""
-    mean = (table.rgb * table.counts[:, None]).sum(axis=0) / table.counts.sum()
+    bits = table.bits
+    step = 1 << (8 - bits)
+    centres = np.arange(1 << bits) * float(step) + (step - 1) / 2.0   # each channel's bin centres
+    mask = (1 << bits) - 1
+    channels = (table.codes >> (2 * bits), (table.codes >> bits) & mask, table.codes & mask)
+    # per channel: how many pixels fall in each of its bins, times the bins' centres
+    sums = [float((np.bincount(c, weights=table.counts, minlength=1 << bits) * centres).sum()) for c in channels]
+    mean = np.array(sums) / table.counts.sum()
     return np.clip(np.rint(mean), 0, 255).astype(np.uint8)
 
 
-def _table(codes: NDArray[np.uint32], bits: int) -> ColourTable:
+def _table(codes: NDArray[np.uint32], bits: int = FRAME_BITS) -> ColourTable:
     counts = np.bincount(codes, minlength=1 << (3 * bits))
-    occupied = np.flatnonzero(counts)
+    occupied = np.flatnonzero(counts != 0)
     return ColourTable(occupied, counts[occupied].astype(np.float64), bits)
+
+
+# The Lab colour of every 6-bit bin's centre, computed once (2 ** 18 colours, 6 MB) the first time a frame is
+# counted: each frame's table then looks its colours up instead of converting them.
+_FRAME_LAB: list[NDArray[np.float64]] = []
+
+
+class _FrameTable(ColourTable):
+    """A frame's 6-bit colour table whose Lab colours are looked up: the numbers of :func:`~kpalette.fast.bin_lab`."""
+
+    @cached_property
+    def lab(self) -> NDArray[np.float64]:
+        if not _FRAME_LAB:
+            _FRAME_LAB.append(bin_lab(np.arange(1 << (3 * FRAME_BITS)), FRAME_BITS))
+        return _FRAME_LAB[0][self.codes]
+
+
+def _coarser(codes: NDArray[np.uint32]) -> NDArray[np.uint32]:
+    """7-bit codes to 6-bit ones: the top 6 of each channel's 7 bits (what ``colour_codes(pixels, 6)`` gives)."""
+    out = (codes >> np.uint32(1)) & np.uint32(0x3F)
+    out |= (codes >> np.uint32(2)) & np.uint32(0x3F << 6)
+    out |= (codes >> np.uint32(3)) & np.uint32(0x3F << 12)
+    return out
+
+
+class _FrameCounter:
+    """Counts each frame's pixels once: their 7-bit codes (for the film's and scenes' sums) and the frame's
+    6-bit table (for its own palette and histogram), counted in place in one reused array."""
+
+    def __init__(self) -> None:
+        self._scratch = np.zeros(1 << (3 * FRAME_BITS), dtype=np.int64)   # all zeros between frames
+
+    def count(self, pixels: NDArray[np.uint8]) -> tuple[NDArray[np.uint32], ColourTable]:
+        codes = colour_codes(pixels, FINE_BITS)
+        scratch = self._scratch
+        np.add.at(scratch, _coarser(codes), 1)
+        occupied = np.flatnonzero(scratch != 0)   # (a comparison first: NumPy finds True fast)
+        counts = scratch[occupied].astype(np.float64)
+        scratch[occupied] = 0
+        return codes, _FrameTable(occupied, counts, FRAME_BITS)
 
 
 def frame_palettes(path: str | os.PathLike[str], k: int = 8, *, fps: float | None = 1.0, every_frame: bool = False,
@@ -478,6 +555,7 @@ class _Pass:
         self.k, self.space, self.seed, self.want_frames = k, space, seed, frames
         self.start, self.end = start, end
         self.counts = ColourCounts()
+        self.counter = _FrameCounter()
         self.frames: list[FramePalette] = []
         self.parts: list[ScenePart] = []
         self.cuts: list[float] = []
@@ -495,9 +573,7 @@ class _Pass:
         return (self.start is None or time >= self.start) and (self.end is None or time < self.end)
 
     def add(self, time: float, image: NDArray[np.uint8]) -> None:
-        pixels = image.reshape(-1, 3)
-        codes = colour_codes(pixels, FINE_BITS)
-        table = _table(colour_codes(pixels, FRAME_BITS), FRAME_BITS)
+        codes, table = self.counter.count(image.reshape(-1, 3))
         owned = self.owns(time)
         if self.previous is not None:
             self.step = time - self.previous   # the time between sampled frames, context included
@@ -524,7 +600,7 @@ class _Pass:
         else:
             centers, weights = table_centers(table, self.k, space=self.space, seed=self.seed, n_init=FRAME_STARTS)
         self.warm = (second, hist, centers)
-        return Palette(centers, weights, self.space).sort("share")
+        return _by_share(centers, weights, self.space)
 
     def _events(self, events: list[tuple[str, float, Any]]) -> None:
         for kind, time, payload in events:

@@ -40,7 +40,9 @@ __all__ = ["VideoInfo", "Frame", "Sampling", "TruncatedVideoWarning", "probe", "
 
 #: The longer side, in pixels, of the frames the film functions analyse unless told otherwise: FFmpeg scales
 #: each sampled frame down to this while converting it to RGB (the benchmark measures what it changes).
-DEFAULT_SIDE = 480
+DEFAULT_SIDE = 240
+#: How FFmpeg scales frames down (``"AREA"``: each pixel the mean of the pixels it covers).
+INTERPOLATION = "POINT"
 
 # Exceptions of PyAV (and of the operating system) that mean "this file cannot be read as a video".
 _READ_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, EOFError, IndexError, RuntimeError)
@@ -296,26 +298,46 @@ def read_frames(path: str | os.PathLike[str], *, fps: float | None = 1.0, every_
 
 def _frames(p: Path, container: Any, stream: Any, sampling: Sampling, max_side: int | None,
             start: float | None, end: float | None) -> Iterator[Frame]:
+    from av.video.reformatter import VideoReformatter
+
     info = _info(p, container, stream)
     stream.thread_type = "AUTO"  # frame and slice threads: decoding uses every core
     if sampling.mode == "keyframes":
         stream.codec_context.skip_frame = "NONKEY"
-    base = stream.time_base or Fraction(1, 1_000_000)
+    base = Fraction(stream.time_base or Fraction(1, 1_000_000))
     origin = stream.start_time or 0
+    # times in whole numbers: a frame's time is (pts - origin) * num / den seconds, and the interval of 1 / fps
+    # seconds it falls in is floor(time * fps) = (pts - origin) * per // every (exact, like the fractions)
+    num, den = base.numerator, base.denominator
     rate = Fraction(sampling.fps).limit_denominator(1_000_000) if sampling.mode == "fps" else None
+    per, every = (num * rate.numerator, den * rate.denominator) if rate is not None else (0, 1)
     width, height = analysis_size(info.width, info.height, max_side)
-    scale: dict[str, Any] = {"format": "rgb24"}
+    scale: dict[str, Any] = {"format": "rgb24", "threads": 1}
     if (width, height) != (info.width, info.height):
-        scale.update(width=width, height=height, interpolation="AREA")
+        scale.update(width=width, height=height, interpolation=INTERPOLATION)
+    # one converter for the whole film: FFmpeg sets up its scaler once, not for every frame
+    reformat = VideoReformatter().reformat
     if start is not None and start > 0:
         # the key frame at or before start; frames before start are decoded (they may be needed) but not taken
         container.seek(origin + int(Fraction(start) / base), stream=stream, backward=True, any_frame=False)
     last_bucket, last_time, taken = None, None, 0
     stopped: str | None = None
+    # At F frames per second only the first frame of each interval is taken. A packet whose interval already
+    # has a packet shown earlier holds a frame that will not be taken; if no other frame is decoded from it (a
+    # non-reference frame, FFmpeg's AVDISCARD_NONREF), the decoder may skip it: about half the frames of a
+    # film with B-frames are never decoded, and the frames taken are exactly the same.
+    context = stream.codec_context
+    firsts: dict[int, int] = {}   # interval -> the earliest packet time seen in it, for the last few intervals
+    skipping = False
     packets = container.demux(stream)
     while True:
         try:
             packet = next(packets)
+            if rate is not None:
+                skip = _taken_elsewhere(packet.pts, origin, per, every, firsts)
+                if skip != skipping:
+                    context.skip_frame = "NONREF" if skip else "DEFAULT"
+                    skipping = skip
             decoded = packet.decode()
         except StopIteration:
             break
@@ -326,21 +348,21 @@ def _frames(p: Path, container: Any, stream: Any, sampling: Sampling, max_side: 
             pts = frame.pts if frame.pts is not None else frame.dts
             if pts is None:
                 continue
-            t = Fraction(pts - origin) * base
-            seconds = float(t)
+            ticks = pts - origin
+            seconds = ticks * num / den
             if start is not None and seconds < start:
-                last_bucket = math.floor(t * rate) if rate is not None else None
+                last_bucket = ticks * per // every if rate is not None else None
                 continue
             if end is not None and seconds >= end:
                 return
             last_time = seconds
             if rate is not None:
-                bucket = math.floor(t * rate)
+                bucket = ticks * per // every
                 if last_bucket is not None and bucket <= last_bucket:
                     continue
                 last_bucket = bucket
             try:
-                image = frame.to_ndarray(**scale)
+                image = reformat(frame, **scale).to_ndarray()
             except _READ_ERRORS as exc:
                 stopped = _first_line(exc)
                 break
@@ -352,6 +374,21 @@ def _frames(p: Path, container: Any, stream: Any, sampling: Sampling, max_side: 
         why = f" ({stopped})" if stopped else ""
         raise KPaletteError(f"{p}: no frame could be decoded from the video{why}")
     _warn_if_short(p, info, sampling, last_time, stopped, end)
+
+
+def _taken_elsewhere(pts: int | None, origin: int, per: int, every: int, firsts: dict[int, int]) -> bool:
+    """Whether a packet at ``pts`` cannot hold the first frame of its interval: a packet shown earlier in the
+    same interval has been seen. Updates ``firsts`` (interval -> earliest time seen), keeping the last few."""
+    if pts is None:
+        return False
+    bucket = (pts - origin) * per // every
+    first = firsts.get(bucket)
+    if first is not None and pts > first:
+        return True
+    firsts[bucket] = pts
+    if len(firsts) > 16:   # frames are reordered over a few intervals at most; forgetting one only decodes more
+        del firsts[min(firsts)]
+    return False
 
 
 def _warn_if_short(p: Path, info: VideoInfo, sampling: Sampling, last_time: float | None, stopped: str | None,

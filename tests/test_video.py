@@ -46,7 +46,7 @@ def test_probe_reads_the_container(film: tuple[Path, list]) -> None:
 def test_one_frame_per_second_by_default(film: tuple[Path, list]) -> None:
     frames = list(read_frames(film[0]))
     assert [f.time for f in frames] == [float(s) for s in range(10)]
-    assert all(f.image.shape == (180, 320, 3) and f.image.dtype == np.uint8 for f in frames)
+    assert all(f.image.shape == (136, 240, 3) and f.image.dtype == np.uint8 for f in frames)   # at most 240 px
 
 
 def test_every_frame_and_other_rates(film: tuple[Path, list]) -> None:
@@ -56,6 +56,19 @@ def test_every_frame_and_other_rates(film: tuple[Path, list]) -> None:
     assert [f.time for f in read_frames(film[0], fps=0.25)] == [0.0, 4.0, 8.0]
     half = [f.time for f in read_frames(film[0], fps=2)]
     assert len(half) == 20 and half[:3] == [0.0, 0.5, 1.0]
+
+
+@pytest.mark.parametrize("rate", [1, 2, 5])
+def test_frames_skipped_by_the_decoder_are_never_the_ones_taken(film: tuple[Path, list], rate: int) -> None:
+    # at F frames per second the decoder skips non-reference frames that cannot be the first of their interval;
+    # the frames taken must be exactly those of a full decode, first frame of each interval
+    every = list(read_frames(film[0], every_frame=True))
+    firsts: dict[int, object] = {}
+    for f in every:
+        firsts.setdefault(int(round(f.time * 12)) * rate // 12, f)
+    taken = list(read_frames(film[0], fps=rate))
+    assert [f.time for f in taken] == [f.time for f in firsts.values()]
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(taken, firsts.values()))
 
 
 def test_keyframes_skips_the_other_frames(film: tuple[Path, list]) -> None:
