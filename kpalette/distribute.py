@@ -16,6 +16,7 @@ at the same paths as the client (a shared disk, or the same copy on every machin
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -39,7 +40,8 @@ def connect(cluster: Any = "local", *, workers: int = 2, memory: str = "1GiB") -
 
     ``"local"`` starts a ``LocalCluster`` of ``workers`` processes of one thread each (each process decodes
     with FFmpeg's own threads), limited to ``memory`` each, without a dashboard, and stops it afterwards. A
-    client passed in is used as it is and left open.
+    client passed in is used as it is and left open. The local cluster's processes log errors only: its
+    warnings (an event loop slowed down by a busy machine, memory use) are about the machine, not the films.
 
     Raises
     ------
@@ -55,7 +57,7 @@ def connect(cluster: Any = "local", *, workers: int = 2, memory: str = "1GiB") -
         return
     if cluster == "local":
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=memory,
-                          dashboard_address=None) as local, Client(local) as client:
+                          dashboard_address=None, silence_logs=logging.ERROR) as local, Client(local) as client:
             yield client
         return
     try:
