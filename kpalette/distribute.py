@@ -26,7 +26,7 @@ from typing import Any
 from .errors import KPaletteError
 from .film import Film, analyse_segment, assemble
 from .scenes import GAP, MAX_RUN, THRESHOLD
-from .video import DEFAULT_SIDE, Sampling, VideoInfo, probe
+from .video import Sampling, VideoInfo, probe
 
 __all__ = ["analyse_films", "connect", "segments", "SEGMENT_SECONDS"]
 
@@ -104,7 +104,7 @@ def _context(info: VideoInfo, sampling: Sampling, gap: float) -> float:
 
 def analyse_films(paths: Sequence[str | os.PathLike[str]], k: int = 8, *, cluster: Any = "local",
                   fps: float | None = 1.0, every_frame: bool = False, keyframes: bool = False, space: str = "lab",
-                  seed: int = 42, max_side: int | None = DEFAULT_SIDE, frames: bool = True, scenes: bool = True,
+                  seed: int = 42, max_side: int | str | None = "auto", frames: bool = True, scenes: bool = True,
                   threshold: float = THRESHOLD, gap: float = GAP, segment_seconds: float = SEGMENT_SECONDS,
                   done: Callable[[int, Film], None] | None = None) -> list[Film]:
     """Analyse several films on a Dask cluster, each cut into segments; the same results as one process.

@@ -38,7 +38,7 @@ from .fast import FINE_BITS, ColourTable, bin_lab, colour_codes, nearest, table_
 from .color import lab_to_rgb
 from .palette import SPACES, Palette
 from .scenes import GAP, THRESHOLD, CutDetector, distance, histogram
-from .video import DEFAULT_SIDE, Sampling, TruncatedVideoWarning, VideoInfo, probe, read_frames
+from .video import Sampling, TruncatedVideoWarning, VideoInfo, probe, read_frames
 
 __all__ = ["ColourCounts", "FramePalette", "Scene", "Film", "Segment", "ScenePart", "frame_palette",
            "frame_palettes", "film_palette", "analyse_film", "analyse_segment", "assemble", "palette_of_counts",
@@ -354,7 +354,7 @@ class _FrameCounter:
 
 def frame_palettes(path: str | os.PathLike[str], k: int = 8, *, fps: float | None = 1.0, every_frame: bool = False,
                    keyframes: bool = False, space: str = "lab", seed: int = 42,
-                   max_side: int | None = DEFAULT_SIDE) -> Iterator[FramePalette]:
+                   max_side: int | str | None = "auto") -> Iterator[FramePalette]:
     """Each sampled frame's palette, one at a time, as the film is decoded.
 
     The same palettes as ``analyse_film(...).frames``, without keeping them: memory stays flat however long
@@ -377,7 +377,7 @@ def film_palette(path: str | os.PathLike[str], k: int = 8, **options: Any) -> Pa
 
 
 def analyse_film(path: str | os.PathLike[str], k: int = 8, *, fps: float | None = 1.0, every_frame: bool = False,
-                 keyframes: bool = False, space: str = "lab", seed: int = 42, max_side: int | None = DEFAULT_SIDE,
+                 keyframes: bool = False, space: str = "lab", seed: int = 42, max_side: int | str | None = "auto",
                  frames: bool = True, scenes: bool = True, threshold: float = THRESHOLD, gap: float = GAP,
                  progress: Callable[[float, int], None] | None = None) -> Film:
     """Decode a film once and find its frames' palettes, its cuts, its scenes' palettes and its palette.
@@ -393,8 +393,9 @@ def analyse_film(path: str | os.PathLike[str], k: int = 8, *, fps: float | None 
         every frame, or key frames only.
     space : {"lab", "rgb"}, default "lab"
     seed : int, default 42
-    max_side : int or None, default :data:`~kpalette.video.DEFAULT_SIDE`
-        Frames are scaled down by FFmpeg so their longer side is at most this (``None``: full size).
+    max_side : int, "auto" or None, default "auto"
+        Frames are scaled down by FFmpeg so their longer side is at most this (``None``: full size; ``"auto"``:
+        240 pixels, or 160 when every frame is taken, see :func:`kpalette.video.default_side`).
     frames : bool, default True
         Compute each sampled frame's palette (``False``: only the counts, for the film and scene palettes).
     scenes : bool, default True
@@ -461,7 +462,7 @@ class Segment:
 
 
 def analyse_segment(path: str | os.PathLike[str], k: int = 8, *, sampling: Sampling = Sampling(),
-                    space: str = "lab", seed: int = 42, max_side: int | None = DEFAULT_SIDE, frames: bool = True,
+                    space: str = "lab", seed: int = 42, max_side: int | str | None = "auto", frames: bool = True,
                     scenes: bool = True, threshold: float = THRESHOLD, gap: float = GAP, start: float | None = None,
                     end: float | None = None, context: float = 0.0,
                     progress: Callable[[float, int], None] | None = None) -> Segment:

@@ -36,11 +36,14 @@ from numpy.typing import NDArray
 from .errors import KPaletteError
 
 __all__ = ["VideoInfo", "Frame", "Sampling", "TruncatedVideoWarning", "probe", "read_frames", "analysis_size",
-           "DEFAULT_SIDE"]
+           "DEFAULT_SIDE", "EVERY_FRAME_SIDE", "default_side"]
 
 #: The longer side, in pixels, of the frames the film functions analyse unless told otherwise: FFmpeg scales
 #: each sampled frame down to this while converting it to RGB (the benchmark measures what it changes).
 DEFAULT_SIDE = 240
+#: The same when every frame is taken: neighbouring frames show nearly the same colours, so each frame can be
+#: read smaller (the benchmark measures palettes at both sizes against full-resolution ones).
+EVERY_FRAME_SIDE = 160
 #: How FFmpeg scales frames down (``"AREA"``: each pixel the mean of the pixels it covers).
 INTERPOLATION = "POINT"
 
@@ -248,8 +251,14 @@ def _upright(image: NDArray[np.uint8], rotation: int) -> NDArray[np.uint8]:
     return np.ascontiguousarray(np.rot90(image, k=(rotation // 90) % 4))
 
 
+def default_side(sampling: Sampling) -> int:
+    """The longer side frames are read at unless told otherwise: :data:`EVERY_FRAME_SIDE` when every frame is
+    taken, :data:`DEFAULT_SIDE` otherwise."""
+    return EVERY_FRAME_SIDE if sampling.mode == "every" else DEFAULT_SIDE
+
+
 def read_frames(path: str | os.PathLike[str], *, fps: float | None = 1.0, every_frame: bool = False,
-                keyframes: bool = False, max_side: int | None = DEFAULT_SIDE, start: float | None = None,
+                keyframes: bool = False, max_side: int | str | None = "auto", start: float | None = None,
                 end: float | None = None) -> Iterator[Frame]:
     """Decode a film front to back and yield its sampled frames as RGB arrays, one at a time.
 
@@ -263,9 +272,10 @@ def read_frames(path: str | os.PathLike[str], *, fps: float | None = 1.0, every_
         Take every frame instead.
     keyframes : bool, default False
         Take only key frames; the decoder skips the others without decoding them.
-    max_side : int or None, default :data:`DEFAULT_SIDE`
-        FFmpeg scales each taken frame down (area averaging) so its longer side is at most this many pixels
-        while converting it to RGB; ``None`` keeps the full size.
+    max_side : int, "auto" or None, default "auto"
+        FFmpeg scales each taken frame down so its longer side is at most this many pixels while converting it
+        to RGB; ``None`` keeps the full size; ``"auto"`` is :func:`default_side`: :data:`DEFAULT_SIDE` (240),
+        or :data:`EVERY_FRAME_SIDE` (160) when every frame is taken.
     start, end : float, optional
         Take only frames shown at ``start <= time < end`` seconds. The decoder seeks to the key frame before
         ``start``, so the frames taken are exactly those a read from the beginning would take in that range
@@ -288,6 +298,8 @@ def read_frames(path: str | os.PathLike[str], *, fps: float | None = 1.0, every_
         frames read so far have been yielded, and the warning says where the film stopped.
     """
     sampling = Sampling.of(fps, every_frame=every_frame, keyframes=keyframes)
+    if isinstance(max_side, str) and max_side == "auto":
+        max_side = default_side(sampling)
     if max_side is not None and (isinstance(max_side, bool) or not isinstance(max_side, int) or max_side < 2):
         raise KPaletteError(f"max_side must be a whole number of pixels, at least 2, got {max_side!r}")
     p = Path(path)

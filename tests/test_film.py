@@ -18,7 +18,7 @@ from kpalette.film import (ColourCounts, analyse_film, analyse_segment, assemble
                            frame_palettes, palette_of_counts)
 from kpalette.scenes import CutDetector, distance
 from kpalette.synth import Shot, make_film, stills
-from kpalette.video import DEFAULT_SIDE, Sampling, analysis_size, probe, read_frames
+from kpalette.video import EVERY_FRAME_SIDE, Sampling, analysis_size, probe, read_frames
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ def test_the_film_counts_are_the_sum_of_the_frames_counts(film: Path, whole: kpa
     for frame in read_frames(film, every_frame=True):
         total += np.bincount(colour_codes(frame.image.reshape(-1, 3), 7), minlength=1 << 21)
     assert np.array_equal(total, whole.counts.counts)
-    width, height = analysis_size(320, 180, DEFAULT_SIDE)   # the size the film pass reads frames at
+    width, height = analysis_size(320, 180, EVERY_FRAME_SIDE)   # the size the film pass reads every frame at
     assert whole.counts.pixels == 144 * width * height
     again = palette_of_counts(whole.counts.table(), 8)
     assert np.array_equal(again.centers, whole.palette.centers)

@@ -62,11 +62,11 @@ def test_every_frame_and_other_rates(film: tuple[Path, list]) -> None:
 def test_frames_skipped_by_the_decoder_are_never_the_ones_taken(film: tuple[Path, list], rate: int) -> None:
     # at F frames per second the decoder skips non-reference frames that cannot be the first of their interval;
     # the frames taken must be exactly those of a full decode, first frame of each interval
-    every = list(read_frames(film[0], every_frame=True))
+    every = list(read_frames(film[0], every_frame=True, max_side=240))
     firsts: dict[int, object] = {}
     for f in every:
         firsts.setdefault(int(round(f.time * 12)) * rate // 12, f)
-    taken = list(read_frames(film[0], fps=rate))
+    taken = list(read_frames(film[0], fps=rate, max_side=240))
     assert [f.time for f in taken] == [f.time for f in firsts.values()]
     assert all(np.array_equal(a.image, b.image) for a, b in zip(taken, firsts.values()))
 
@@ -76,6 +76,12 @@ def test_keyframes_skips_the_other_frames(film: tuple[Path, list]) -> None:
     assert all(f.key for f in keys)
     assert 5 <= len(keys) <= 20   # a key frame every second (gop=12), and more at cuts if the encoder adds them
     assert keys[0].time == 0.0
+
+
+def test_every_frame_is_read_smaller_by_default(film: tuple[Path, list]) -> None:
+    assert next(read_frames(film[0])).image.shape == (136, 240, 3)                    # DEFAULT_SIDE
+    assert next(read_frames(film[0], every_frame=True)).image.shape == (90, 160, 3)   # EVERY_FRAME_SIDE
+    assert next(read_frames(film[0], keyframes=True)).image.shape == (136, 240, 3)
 
 
 def test_frames_are_scaled_down_in_ffmpeg_keeping_the_shape() -> None:
