@@ -315,6 +315,16 @@ def test_colab_setup_is_silent_and_does_nothing_elsewhere(tmp_path, cell):
     assert list(tmp_path.iterdir()) == [], "the setup cell must not create files outside Colab"
 
 
+def _assert_setup_cell(md, expected: str, name: str) -> None:
+    """The page's first code cell is ``expected`` (the constant called ``name`` here) and is tagged remove-cell."""
+    assert _first_code_cell(md) == expected, (
+        f"{md.name}: the first code cell differs from {name} in tests/test_config.py (after changing "
+        "repository.url in _config.yml, run make repository)")
+    text = md.read_text(encoding="utf-8")
+    tags = text[text.find("```{code-cell}"):].splitlines()[1]
+    assert tags == ":tags: [remove-cell]", f"{md.name}: tag it remove-cell"
+
+
 CHAPTER_SOURCES = chapter_sources()
 
 
@@ -322,11 +332,7 @@ CHAPTER_SOURCES = chapter_sources()
 def test_chapter_setup_cell_is_the_agreed_one(md):
     # Every chapter starts with COLAB_SETUP, the exact same cell, so the repository URL and the steps stay the same
     # everywhere; it is tagged remove-cell, so the web book does not show it.
-    assert _first_code_cell(md) == COLAB_SETUP, (
-        f"{md.name}: the first code cell differs from COLAB_SETUP in tests/test_config.py (after changing "
-        "repository.url in _config.yml, run make repository)")
-    text = md.read_text(encoding="utf-8")
-    assert text[text.find("```{code-cell}"):].splitlines()[1] == ":tags: [remove-cell]", f"{md.name}: tag it remove-cell"
+    _assert_setup_cell(md, COLAB_SETUP, "COLAB_SETUP")
 
 
 ROOT_SOURCES = root_sources()
@@ -340,12 +346,7 @@ def test_root_pages_that_run_code_are_found():
 def test_root_page_setup_cell_is_the_agreed_one(md):
     # The landing page and the teacher's guide have launch buttons too: on Colab their first code cell fetches the
     # book and works in its folder, where their paths (pics/bunny.png) start.
-    assert _first_code_cell(md) == COLAB_SETUP_ROOT, (
-        f"{md.name}: the first code cell differs from COLAB_SETUP_ROOT in tests/test_config.py (after changing "
-        "repository.url in _config.yml, run make repository)")
-    text = md.read_text(encoding="utf-8")
-    tags = text[text.find("```{code-cell}"):].splitlines()[1]
-    assert tags == ":tags: [remove-cell]", f"{md.name}: tag it remove-cell"
+    _assert_setup_cell(md, COLAB_SETUP_ROOT, "COLAB_SETUP_ROOT")
 
 
 def test_citation_names_the_configured_repository(config):

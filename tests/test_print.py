@@ -18,10 +18,7 @@ they use.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
@@ -29,7 +26,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 
-from test_browser import BOOK_HTML, CHROMIUM, CHROMIUM_ARGS
+from test_browser import BOOK_HTML, CHROMIUM, CHROMIUM_ARGS, base_url, server  # noqa: F401 - fixtures
 
 PAGE = "summary.html"
 # Paper sizes in CSS pixels (96 per inch) and the summary's @page margins (11 mm top and bottom, 12 mm left and
@@ -57,24 +54,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.skipif(SKIP is not None, reason=S
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Fixtures: the book served on 127.0.0.1, one Chromium, the summary page, and its PDFs
+# Fixtures: the book served on 127.0.0.1 (test_browser's server), one Chromium, the summary page, its PDFs
 # --------------------------------------------------------------------------------------------------------------
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
-@pytest.fixture(scope="module")
-def base_url():
-    handler = functools.partial(_QuietHandler, directory=str(BOOK_HTML))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
 # Run inside the page laid out for print: what would be cut off, stick out of the article, or hide its text.
 _LAYOUT = """() => {
   const article = document.querySelector("article.bd-article").getBoundingClientRect();
