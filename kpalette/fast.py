@@ -827,7 +827,6 @@ def table_centers(table: ColourTable, k: int, *, space: str = "lab", seed: int =
     return _pick(level, labels, k)
 
 
-
 def _closest(d2: NDArray[np.float64], weights: NDArray[np.float64]) -> int:
     """Of ``r`` sets of centres with squared distances ``d2`` (shape (r, n)) from weighted points to their nearest
     centre: the one with the lowest weighted sum of distances among those whose objective (weighted sum of
