@@ -15,7 +15,7 @@ a weighted table in one pass over the pixels and runs k-means on it:
    each point placed at the weighted mean of its members, so each level is the same problem in less detail.
 4. :func:`table_centers`: twenty k-means++ starts (:func:`kmeans_pp`) run Lloyd's algorithm side by side
    (:func:`lloyd`) on the coarsest level that still has :data:`MIN_POINTS` points, for at most five steps; all of
-   them take two more steps on the next level, where they are ranked with more detail; the best three converge
+   them take two more steps on the next level, where they are ranked with more detail; the best four converge
    there and take one step on each finer level; on the level just coarser than the table, the one with the
    lowest mean Delta E 76 among those within 1% of the lowest objective goes on; on the table it runs Lloyd's
    algorithm until it converges, and the last update of each centre, to the weighted mean of its bins, gives
@@ -63,7 +63,7 @@ START_STEPS = 5
 #: Lloyd steps every start takes on the next finer level before they are ranked.
 RANK_STEPS = 2
 #: Starts that go on after that ranking: to convergence on that level, then to the end.
-KEEP = 3
+KEEP = 4
 #: Lloyd steps of the kept starts on each level finer than the one where they converged (before the table).
 FINE_STEPS = 1
 #: Of the kept starts, those whose objective is within this fraction of the lowest are compared by their mean
