@@ -27,7 +27,7 @@ The fast method now (issue 13, third round) works on a smaller table, and spends
 the refinement:
 
 - ``the 6-bit table``: an image up to full HD is counted in 6-bit bins (4 x 4 x 4 colours, each at the mean colour
-  of its pixels) instead of 7-bit ones, so the table has about a third as many colours;
+  of its pixels) instead of 7-bit ones, so the table has about a quarter as many colours;
 - ``refine to the end``, as above, on that smaller table;
 - ``five start steps``: at most five steps of every start on the coarsest level (instead of ten);
 - ``a fourth kept start``: the best four starts after the ranking go on (instead of three).
