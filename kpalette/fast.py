@@ -6,19 +6,20 @@ its count. Putting a group of colours at their mean, with their summed weight, c
 constant (their spread around the mean) as long as the whole group goes to one centre. This module builds such
 a weighted table in one pass over the pixels and runs k-means on it:
 
-1. :func:`colour_table`: one pass over the pixels counts them in bins of ``bits`` bits per channel (7 bits:
-   2 x 2 x 2 colours per bin) and, for an image up to full HD, finds the mean colour of each bin's pixels.
+1. :func:`colour_table`: one pass over the pixels counts them in bins of ``bits`` bits per channel. An image up
+   to full HD is counted in 6-bit bins (4 x 4 x 4 colours per bin), and each bin also learns the mean colour of
+   its pixels; a larger image is counted in 7-bit bins (2 x 2 x 2 colours), which stand at their centres.
 2. The occupied bins are converted to the clustering space (Lab or RGB): a few thousand to a few hundred
    thousand colours, never the whole image.
-3. :func:`pyramid`: the bins are merged into coarser levels (6, 5, 4 and 3 bits), each point placed at the
-   weighted mean of its members, so each level is the same problem in less detail.
+3. :func:`pyramid`: the bins are merged into coarser levels (of :data:`LEVELS`, those coarser than the table),
+   each point placed at the weighted mean of its members, so each level is the same problem in less detail.
 4. :func:`table_centers`: twenty k-means++ starts (:func:`kmeans_pp`) run Lloyd's algorithm side by side
-   (:func:`lloyd`) on the coarsest level that still has :data:`MIN_POINTS` points; all of them take two more
-   steps on the next level, where they are ranked with more detail; the best three converge there and take
-   one step on each finer level; on the level just coarser than the table, the one with the lowest mean
-   Delta E 76 among those within 1% of the lowest objective goes on; on the table every bin goes to its nearest
-   centre, which gives the shares, and each centre moves to the weighted mean of its bins: one last update, at
-   full detail.
+   (:func:`lloyd`) on the coarsest level that still has :data:`MIN_POINTS` points, for at most five steps; all of
+   them take two more steps on the next level, where they are ranked with more detail; the best four converge
+   there and take one step on each finer level; on the level just coarser than the table, the one with the
+   lowest mean Delta E 76 among those within 1% of the lowest objective goes on; on the table it runs Lloyd's
+   algorithm until it converges, and the last update of each centre, to the weighted mean of its bins, gives
+   the shares.
 
 The parameters were chosen on the tuning half of an evaluation set of real photos, film frames and hard
 synthetic pictures; ``make bench`` measures the result on the other half against full k-means on every pixel.
@@ -42,12 +43,15 @@ from numpy.typing import NDArray
 from .color import WHITE_D65, XYZ_FROM_RGB
 
 __all__ = ["fast_centers", "table_centers", "colour_table", "ColourTable", "pyramid", "kmeans_pp", "lloyd", "nearest",
-           "colour_codes", "bin_lab", "decode", "tolerance", "FINE_BITS", "MEAN_LIMIT", "LEVELS", "MIN_POINTS",
+           "colour_codes", "bin_lab", "decode", "tolerance", "FINE_BITS", "TABLE_BITS", "MEAN_LIMIT", "LEVELS", "MIN_POINTS",
            "N_INIT", "START_STEPS", "RANK_STEPS", "KEEP", "FINE_STEPS", "PICK_MARGIN", "REL_TOL", "LAST_STEPS",
            "MAX_STEPS", "WORKERS"]
 
 #: Bits per channel of the colour bins of a large image (and the default of :func:`colour_table`).
 FINE_BITS = 7
+#: Bits per channel of the colour table of an image of fewer than :data:`MEAN_LIMIT` pixels, whose bins know the
+#: mean colour of their pixels (4 x 4 x 4 colours per bin).
+TABLE_BITS = 6
 #: Bits per channel of the coarser levels of the pyramid (only those coarser than the table itself).
 LEVELS = (6, 5, 4, 3)
 #: The starts are drawn on the coarsest level with at least this many points.
@@ -55,11 +59,11 @@ MIN_POINTS = 500
 #: k-means++ starts.
 N_INIT = 20
 #: Lloyd steps, at most, of each start on the coarsest level.
-START_STEPS = 10
+START_STEPS = 5
 #: Lloyd steps every start takes on the next finer level before they are ranked.
 RANK_STEPS = 2
 #: Starts that go on after that ranking: to convergence on that level, then to the end.
-KEEP = 3
+KEEP = 4
 #: Lloyd steps of the kept starts on each level finer than the one where they converged (before the table).
 FINE_STEPS = 1
 #: Of the kept starts, those whose objective is within this fraction of the lowest are compared by their mean
@@ -67,10 +71,10 @@ FINE_STEPS = 1
 PICK_MARGIN = 0.01
 #: Convergence tolerance, relative to the data's variance (scikit-learn's default ``tol``).
 REL_TOL = 1e-4
-#: Lloyd steps on the table itself before the last update (0: the last update is the only one there).
-LAST_STEPS = 0
 #: The most Lloyd steps on any level (a safety net: the convergence test stops far sooner).
 MAX_STEPS = 300
+#: Lloyd steps, at most, on the table itself before the last update: until convergence.
+LAST_STEPS = MAX_STEPS
 _CHUNK = 1 << 17
 _THREADED = 1 << 17  # arrays of at least this many codes are sorted by two threads
 #: Threads that count or sort the pixels of a large image: 2, or 1 to use one (the results are the same).
@@ -195,7 +199,7 @@ def _mean_lab(levels: NDArray[np.float64]) -> NDArray[np.float64]:
     The linear light of each channel is interpolated between the two whole levels around the mean. For 7-bit
     bins, whose pixels take one of two levels per channel, that is exactly the mean linear light of the
     pixels, and the Lab colour of the mean light is within a hundredth of a unit of the mean of their Lab
-    colours.
+    colours; for 6-bit bins (four levels per channel) it is within five hundredths on the book's photos.
     """
     lut = _linear_centres(8)
     linear = []
@@ -338,11 +342,20 @@ def _binned_table(pixels: NDArray[np.uint8], bits: int) -> ColourTable:
             sums[:, j] = c[a] + c[b] + c[c_] + c[d]
         counts = (c[0] + c[1] + c[2] + c[3]).astype(np.float64) + sums[:, 0]
     else:
-        counts = np.bincount(index, minlength=m).astype(np.float64)
+        # for each channel, each pixel's bin number followed by the low bits it drops is counted: the counts of a
+        # bin's 2 ** drop values of those bits give its sum of them (and, once, its pixel count)
         mask = np.uint32((1 << drop) - 1)
+        values = np.arange(1 << drop)
+        wide = index.astype(np.intp) << drop   # bincount counts intp codes without a copy
+        low = np.empty(len(wide), dtype=np.uint32)
+        key = np.empty_like(wide)
         for j, shift in enumerate((16, 8, 0)):
-            sums[:, j] = np.bincount(index, weights=((exact >> np.uint32(shift)) & mask).astype(np.float64),
-                                     minlength=m)
+            np.right_shift(exact, np.uint32(shift), out=low)
+            low &= mask
+            np.bitwise_or(wide, low, out=key)
+            h = np.bincount(key, minlength=m << drop).reshape(m, 1 << drop)
+            sums[:, j] = h @ values
+        counts = (h @ np.ones(1 << drop, dtype=np.intp)).astype(np.float64)
     return ColourTable(occupied.astype(np.intp), counts, bits, sums)
 
 
@@ -366,7 +379,8 @@ def colour_table(pixels: NDArray[np.uint8], bits: int = FINE_BITS) -> ColourTabl
     ----------
     pixels : numpy.ndarray of shape (n, 3), dtype uint8
     bits : int, default 7
-        Bits per channel. 7 bits make bins of 2 x 2 x 2 colours; 8 bits counts exact colours.
+        Bits per channel. 7 bits make bins of 2 x 2 x 2 colours, 6 bits of 4 x 4 x 4; 8 bits counts exact
+        colours.
 
     Returns
     -------
@@ -721,10 +735,11 @@ def fast_centers(pixels: NDArray[np.uint8], k: int, *, space: str = "lab", seed:
     centers : numpy.ndarray of shape (m, 3)
         ``m <= k`` centres in ``space``.
     weights : numpy.ndarray of shape (m,)
-        Number of pixels in each cluster (counted per 7-bit bin).
+        Number of pixels in each cluster, counted per bin (:data:`TABLE_BITS` bits per channel for an image of
+        fewer than :data:`MEAN_LIMIT` pixels, :data:`FINE_BITS` for a larger one).
     """
     pixels = np.ascontiguousarray(pixels, dtype=np.uint8).reshape(-1, 3)
-    table = colour_table(pixels)
+    table = colour_table(pixels, TABLE_BITS if len(pixels) < MEAN_LIMIT else FINE_BITS)
     if len(table) <= k:
         # so few bins that they could hide colours: use the exact colours (there are few)
         uniq, n_each = np.unique(colour_codes(pixels, 8), return_counts=True)
@@ -747,15 +762,16 @@ def tolerance(points: NDArray[np.float64], weights: NDArray[np.float64]) -> floa
     return REL_TOL * spread / 3
 
 
-def table_centers(table: ColourTable, k: int, *, space: str = "lab", seed: int = 42, n_init: int = N_INIT
-                  ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def table_centers(table: ColourTable, k: int, *, space: str = "lab", seed: int = 42, n_init: int = N_INIT,
+                  last_steps: int = LAST_STEPS) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Cluster the weighted colours of a :class:`ColourTable` into at most ``k`` centres.
 
     This is the fast method after the one pass over the pixels, so a table summed over many frames (a film)
     is clustered exactly as one frame's table is: the same objective, at the cost of one frame.
 
-    1. The table's colours are merged into a pyramid of coarser bins (:data:`LEVELS`: 6, 5, 4 and 3 bits per
-       channel), each point at the weighted mean of the colours it merges: the same problem in less detail.
+    1. The table's colours are merged into a pyramid of coarser bins (those of :data:`LEVELS`, 6, 5, 4 and 3
+       bits per channel, coarser than the table), each point at the weighted mean of the colours it merges: the
+       same problem in less detail.
     2. ``n_init`` k-means++ starts are drawn on the coarsest level that still has :data:`MIN_POINTS` points (a
        low-contrast frame has few coarse bins, so it starts on a finer level), and all run Lloyd's algorithm
        side by side for at most :data:`START_STEPS` steps, stopping early at convergence (scikit-learn's test:
@@ -766,8 +782,9 @@ def table_centers(table: ColourTable, k: int, *, space: str = "lab", seed: int =
        finer level. On the level just coarser than the table, of the kept sets whose objective is within
        :data:`PICK_MARGIN` (1%) of the lowest, the one with the lowest mean distance from the colours to their
        nearest centre (mean Delta E 76 in Lab, what a viewer sees) goes on.
-    4. On the table itself every colour goes to its nearest centre, which gives the shares, and each centre
-       moves to the weighted mean of its colours: one last Lloyd update, at full detail. (When the ranking level
+    4. On the table itself the chosen centres run Lloyd's algorithm until it converges (at most ``last_steps``
+       steps, :data:`LAST_STEPS`); the last update, each centre to the weighted mean of its colours, gives the
+       shares. (When the ranking level
        is the table itself, the kept sets are compared there, after their last update; on a table too small for
        coarser levels every start runs to convergence on the table, and the best :data:`KEEP` are compared.)
 
@@ -783,6 +800,9 @@ def table_centers(table: ColourTable, k: int, *, space: str = "lab", seed: int =
         Random seed: the same table and seed give the same centres.
     n_init : int, default 20
         Number of k-means++ starts.
+    last_steps : int, default 300
+        Lloyd steps, at most, on the table before the last update (the convergence test stops them sooner). The
+        film functions pass 0, the setting their benchmark (``make bench-film``) measured: one update only.
 
     Returns
     -------
@@ -822,8 +842,8 @@ def table_centers(table: ColourTable, k: int, *, space: str = "lab", seed: int =
             # the level just coarser than the table chooses which set goes on (see _closest)
             _, d2 = _nearest(finer.cols, finer.sq_norms, centers)
             centers = centers[_closest(d2.astype(np.float64), finer.weights)][None]
-        # on the table itself: the labels of the centres (after LAST_STEPS steps)
-        centers, labels, _, _ = _steps(level, centers, LAST_STEPS, tol)
+        # on the table itself: Lloyd's algorithm to convergence (at most last_steps steps), then the labels
+        centers, labels, _, _ = _steps(level, centers, last_steps, tol)
     return _pick(level, labels, k)
 
 

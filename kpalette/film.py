@@ -263,7 +263,7 @@ def palette_of_counts(table: ColourTable, k: int = 8, *, space: str = "lab", see
     """The palette of a colour table (a frame's, a scene's or a whole film's), largest share first."""
     if len(table) == 0:
         raise KPaletteError("there are no pixels to take a palette from")
-    centers, weights = table_centers(table, k, space=space, seed=seed, n_init=n_init)
+    centers, weights = table_centers(table, k, space=space, seed=seed, n_init=n_init, last_steps=0)
     return Palette(centers, weights, space).sort("share")
 
 
@@ -282,7 +282,7 @@ def frame_palette(image: NDArray[np.uint8], k: int = 8, *, space: str = "lab", s
     """
     k = _check(k, space)
     table = _table(colour_codes(np.asarray(image, dtype=np.uint8).reshape(-1, 3), FRAME_BITS))
-    centers, weights = table_centers(table, k, space=space, seed=seed, n_init=FRAME_STARTS)
+    centers, weights = table_centers(table, k, space=space, seed=seed, n_init=FRAME_STARTS, last_steps=0)
     return Palette(centers, weights, space).sort("share")
 
 
@@ -599,7 +599,8 @@ class _Pass:
         if warm:
             centers, weights = refine(table, self.warm[2], space=self.space)  # type: ignore[index]
         else:
-            centers, weights = table_centers(table, self.k, space=self.space, seed=self.seed, n_init=FRAME_STARTS)
+            centers, weights = table_centers(table, self.k, space=self.space, seed=self.seed, n_init=FRAME_STARTS,
+                                             last_steps=0)
         self.warm = (second, hist, centers)
         return _by_share(centers, weights, self.space)
 
