@@ -43,9 +43,9 @@ from numpy.typing import NDArray
 from .color import WHITE_D65, XYZ_FROM_RGB
 
 __all__ = ["fast_centers", "table_centers", "colour_table", "ColourTable", "pyramid", "kmeans_pp", "lloyd", "nearest",
-           "colour_codes", "bin_lab", "decode", "tolerance", "FINE_BITS", "TABLE_BITS", "MEAN_LIMIT", "LEVELS", "MIN_POINTS",
-           "N_INIT", "START_STEPS", "RANK_STEPS", "KEEP", "FINE_STEPS", "PICK_MARGIN", "REL_TOL", "LAST_STEPS",
-           "MAX_STEPS", "WORKERS"]
+           "colour_codes", "bin_lab", "decode", "tolerance", "FINE_BITS", "TABLE_BITS", "MEAN_LIMIT", "LEVELS",
+           "MIN_POINTS", "N_INIT", "START_STEPS", "RANK_STEPS", "KEEP", "FINE_STEPS", "PICK_MARGIN", "REL_TOL",
+           "LAST_STEPS", "MAX_STEPS", "WORKERS"]
 
 #: Bits per channel of the colour bins of a large image (and the default of :func:`colour_table`).
 FINE_BITS = 7
@@ -767,7 +767,7 @@ def table_centers(table: ColourTable, k: int, *, space: str = "lab", seed: int =
     """Cluster the weighted colours of a :class:`ColourTable` into at most ``k`` centres.
 
     This is the fast method after the one pass over the pixels, so a table summed over many frames (a film)
-    is clustered exactly as one frame's table is: the same objective, at the cost of one frame.
+    is clustered by the same search as one frame's table: the same objective, at the cost of one frame.
 
     1. The table's colours are merged into a pyramid of coarser bins (those of :data:`LEVELS`, 6, 5, 4 and 3
        bits per channel, coarser than the table), each point at the weighted mean of the colours it merges: the
@@ -784,9 +784,9 @@ def table_centers(table: ColourTable, k: int, *, space: str = "lab", seed: int =
        nearest centre (mean Delta E 76 in Lab, what a viewer sees) goes on.
     4. On the table itself the chosen centres run Lloyd's algorithm until it converges (at most ``last_steps``
        steps, :data:`LAST_STEPS`); the last update, each centre to the weighted mean of its colours, gives the
-       shares. (When the ranking level
-       is the table itself, the kept sets are compared there, after their last update; on a table too small for
-       coarser levels every start runs to convergence on the table, and the best :data:`KEEP` are compared.)
+       shares. (When the ranking level is the table itself, every kept set takes those steps there and they are
+       compared after their last update; on a table too small for coarser levels every start runs to
+       convergence on the table, and the best :data:`KEEP` are compared.)
 
     Parameters
     ----------
