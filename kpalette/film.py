@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 
 from .cluster import check_k
 from .errors import KPaletteError
-from .fast import FINE_BITS, ColourTable, bin_lab, colour_codes, nearest, table_centers
+from .fast import FINE_BITS, ColourTable, _bin_centres, _channels, bin_lab, colour_codes, nearest, table_centers
 from .color import lab_to_rgb
 from .palette import SPACES, Palette
 from .scenes import GAP, THRESHOLD, CutDetector, distance, histogram
@@ -296,12 +296,10 @@ def _by_share(centers: NDArray[np.float64], weights: NDArray[np.float64], space:
 def _mean(table: ColourTable) -> NDArray[np.uint8]:
     """A frame's mean colour from its colour table (within half a bin of the mean of its pixels)."""
     bits = table.bits
-    step = 1 << (8 - bits)
-    centres = np.arange(1 << bits) * float(step) + (step - 1) / 2.0   # each channel's bin centres
-    mask = (1 << bits) - 1
-    channels = (table.codes >> (2 * bits), (table.codes >> bits) & mask, table.codes & mask)
+    centres = _bin_centres(bits)   # each channel's bin centres
     # per channel: how many pixels fall in each of its bins, times the bins' centres
-    sums = [float((np.bincount(c, weights=table.counts, minlength=1 << bits) * centres).sum()) for c in channels]
+    sums = [float((np.bincount(c, weights=table.counts, minlength=1 << bits) * centres).sum())
+            for c in _channels(table.codes, bits)]
     mean = np.array(sums) / table.counts.sum()
     return np.clip(np.rint(mean), 0, 255).astype(np.uint8)
 

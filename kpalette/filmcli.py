@@ -82,11 +82,12 @@ def frames_csv(film: Any, k: int) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["time", *(f"hex{i}" for i in range(1, k + 1)), *(f"share{i}" for i in range(1, k + 1))])
+    from .color import to_hex
     from .film import frame_colours
 
     # the palettes are in share order already; frame_colours converts them all at once
     for frame, (rgb, shares_) in zip(film.frames, frame_colours(film.frames)):
-        hexes = [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb.tolist()]
+        hexes = to_hex(rgb)
         shares = [f"{p:.6f}" for p in shares_]
         pad = k - len(hexes)
         writer.writerow([f"{frame.time:.3f}", *hexes, *([""] * pad), *shares, *([""] * pad)])
