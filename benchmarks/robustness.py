@@ -1,4 +1,4 @@
-"""Which changes to the fast method remove its bad local minima: measured on the tuning half only.
+"""Which changes to the fast method make its bad local minima rarer: measured on the tuning half only.
 
 The first fast method (chapter 13, first edition) stopped, on some photos it had never seen, in local minima up
 to several percent worse than full k-means. This study starts from that method and adds, one at a time and then
