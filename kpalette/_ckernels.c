@@ -18,12 +18,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
+#endif
 
 #if defined(_WIN32)
 #define KP_EXPORT __declspec(dllexport)
 #else
 #define KP_EXPORT __attribute__((visibility("default")))
+#endif
+
+#if defined(_MSC_VER)
+#define restrict __restrict
 #endif
 
 /* On x86-64 Linux, GCC also compiles the loops for AVX2 and AVX-512 (wider vectors, the same arithmetic: no
