@@ -28,7 +28,8 @@ CHAPTERS ?= intro.md teachers-guide.md summary.md $(sort $(wildcard chapters/[0-
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+# setup.py and the C file: pip builds kpalette's C extension (kpalette/_ckernels.c) when it installs kpalette
+$(STAMP): requirements.txt pyproject.toml setup.py kpalette/_ckernels.c
 	@want=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
 	have=$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
 	if [ -z "$$want" ]; then echo "make: cannot run $(PYTHON); install Python 3.11+ or pass PYTHON=/path/to/python3" >&2; exit 1; fi; \
@@ -101,7 +102,7 @@ check-repository: $(STAMP)
 	$(PY) tests/test_config.py check "$(URL)"
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis
+	rm -rf _build build .pytest_cache .hypothesis
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean

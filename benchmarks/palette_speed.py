@@ -14,7 +14,10 @@ Quality and speed, every ratio measured in the same run:
 3. **The robustness study** on the tuning half (:mod:`robustness`): which change removed the bad local minima.
 
 Methods
-    fast          ``kpalette.extract_palette(image, 8)``: the fast method, the library's default
+    fast          ``kpalette.extract_palette(image, 8)``: the fast method, the library's default, with its inner
+                  loops in C (``kpalette/_ckernels.c``, built when kpalette is installed)
+    fast_numpy    the same with NumPy alone (``kpalette.fast.COMPILED = False``): the palettes must be
+                  byte-identical to ``fast``'s (checked on every picture), only the time differs
     reference     the tutorial's pipeline: ``rgb2lab`` on the whole image, then
                   ``MiniBatchKMeans(n_clusters=8, random_state=42, batch_size=2**15, n_init=10)`` on every pixel
     pil_mediancut Pillow's ``Image.quantize(8, method=MEDIANCUT)``
@@ -56,7 +59,7 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 K = 8
 SEED = 42
-METHODS = ["fast", "reference", "pil_mediancut", "pil_octree"]
+METHODS = ["fast", "fast_numpy", "reference", "pil_mediancut", "pil_octree"]
 #: The size under which the fast method should take at most 20 ms per palette.
 WEB = 768 * 512
 
@@ -65,8 +68,14 @@ WEB = 768 * 512
 def centres_by(method: str, image: np.ndarray) -> np.ndarray:
     """The 8-colour palette of ``method`` as Lab centres (shape (m, 3))."""
     import kpalette
-    if method == "fast":
-        return kpalette.extract_palette(image, K, seed=SEED).lab
+    if method in ("fast", "fast_numpy"):
+        from kpalette import fast
+        saved = fast.COMPILED
+        fast.COMPILED = saved and method == "fast"
+        try:
+            return kpalette.extract_palette(image, K, seed=SEED).lab
+        finally:
+            fast.COMPILED = saved
     if method in ("pil_mediancut", "pil_octree"):
         from PIL import Image
         kind = Image.Quantize.MEDIANCUT if method == "pil_mediancut" else Image.Quantize.FASTOCTREE
@@ -106,14 +115,18 @@ def reporting_half(repeats: int, recompute: bool, limit: int | None) -> list[dic
         if limit is not None and i >= limit:
             break
         full_de, full_sq = float(ref["kmeans_de76"]), float(ref["kmeans_sq_de76"])
+        by_method = {}
         for method in METHODS:
             centres, wall, cpu = timed(method, image, 1 if method == "reference" else repeats)
+            by_method[method] = centres
             de, sq = colours.mean_delta_e(centres), colours.inertia(centres)
             rows.append({"image": case.name, "kind": case.kind, "height": image.shape[0], "width": image.shape[1],
                          "distinct": len(colours), "method": method, "seconds": round(wall, 6),
                          "cpu_seconds": round(cpu, 6), "delta_e76": round(de, 5), "ratio": round(de / full_de, 5),
                          "objective_ratio": round(sq / full_sq, 5), "kmeans_delta_e76": round(full_de, 5),
                          "palette": " ".join(kpalette.to_hex(kpalette.lab_to_rgb(centres)))})
+        if by_method["fast"].tobytes() != by_method["fast_numpy"].tobytes():
+            raise SystemExit(f"{case.name}: the C loops and NumPy alone gave different palettes")
         fast = rows[-len(METHODS)]
         print(f"{i + 1:3d} {case.name:36s} fast {fast['ratio']:.4f} x full k-means, {1000 * fast['seconds']:6.1f} ms",
               flush=True)
@@ -140,6 +153,7 @@ def summarise(rows: list[dict]) -> list[dict]:
                     "worst_objective_ratio": round(float(objective.max()), 5),
                     "median_ms": round(1000 * float(np.median([r["seconds"] for r in mine])), 3),
                     "web_images": len(web), "web_max_ms": round(1000 * max(r["seconds"] for r in web), 3),
+                    "web_over_20ms": sum(r["seconds"] > 0.020 for r in web),
                     "web_max_image": max(web, key=lambda r: r["seconds"])["image"],
                     "median_speedup_vs_reference": round(float(np.median(speedup)), 2)})
     return out
@@ -221,6 +235,12 @@ def reference_stages(name: str = bigframes.UPSCALED) -> list[dict]:
 
 
 # ---------------------------------------------------------------------------------------------- driver
+def compiled() -> bool:
+    """Whether kpalette's C extension is built here (else ``fast`` and ``fast_numpy`` are the same code)."""
+    from kpalette import fast
+    return fast.COMPILED
+
+
 def machine_note() -> str:
     import matplotlib
     import PIL
@@ -243,6 +263,7 @@ def machine_note() -> str:
         f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, scikit-image {skimage.__version__}, "
         f"Pillow {PIL.__version__}, matplotlib {matplotlib.__version__}",
         f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '(unset)')}",
+        f"kpalette's C loops: {'built' if compiled() else 'NOT built (fast is NumPy alone)'}",
         "note: times are wall times on a machine that may be shared; compare them by the ratios of one run.",
     ])
 
@@ -272,6 +293,9 @@ def report(summary: list[dict], big: list[dict]) -> None:
         print(f"{s['method']:14s} {s['images']:6d} {s['mean_ratio']:7.4f} {s['p95_ratio']:7.4f} "
               f"{s['worst_ratio']:7.4f} {s['over_1pct']:4d} {s['median_ms']:10.1f}")
     fast = next(s for s in summary if s["method"] == "fast")
+    numpy_alone = next(s for s in summary if s["method"] == "fast_numpy")
+    print(f"images up to 768 x 512 over 20 ms: {fast['web_over_20ms']} of {fast['web_images']} "
+          f"(NumPy alone: {numpy_alone['web_over_20ms']}); C loops {'built' if compiled() else 'NOT built'}")
     print(f"worst image: {fast['worst_image']}; slowest palette of an image up to 768 x 512: "
           f"{fast['web_max_ms']:.1f} ms ({fast['web_max_image']}; target 20 ms); median speed-up over the reference "
           f"pipeline {fast['median_speedup_vs_reference']:.0f} x")
@@ -316,7 +340,7 @@ def main(argv: list[str] | None = None) -> None:
     write_csv(RESULTS / "quality_summary.csv", summary)
     big = []
     if not args.skip_big:
-        big = big_frames(max(3, args.repeats // 2))
+        big = big_frames(args.repeats)   # the median of as many runs as for small pictures: these take ~0.1 s
         write_csv(RESULTS / "big_frames.csv", big)
         bigframes.thumbnails(RESULTS / "big_frames.jpg")
         stages = reference_stages()

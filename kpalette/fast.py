@@ -26,7 +26,11 @@ synthetic pictures; ``make bench`` measures the result on the other half against
 
 The clustering is plain NumPy without BLAS calls or threads, so the same input and seed give the same palette on
 any machine and with any number of threads (counting, which may use two threads for a large image, adds up
-whole numbers, or sorts, which has one answer). Labelling each pixel (:func:`kpalette.assign`) uses a look-up
+whole numbers, or sorts, which has one answer). When the C extension was built at install time
+(:data:`COMPILED`), the innermost loops (counting the pixels of an image up to full HD, distances to the nearest
+centre, the centres' running sums, the k-means++ draws) run in C instead (:mod:`kpalette._compiled`): the same
+floating-point operations in the same order, so the palettes are byte-identical, only sooner (``make bench``
+times both). Labelling each pixel (:func:`kpalette.assign`) uses a look-up
 table over the image's exact distinct colours, so labels are exactly the nearest centres.
 """
 
@@ -41,6 +45,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .color import WHITE_D65, XYZ_FROM_RGB
+
+try:   # the inner loops in C, when the extension was built: the same numbers, faster (see kpalette._compiled)
+    from . import _compiled
+except ImportError:   # tests/test_compiled.py runs kpalette without it too
+    _compiled = None
 
 __all__ = ["fast_centers", "table_centers", "colour_table", "ColourTable", "pyramid", "kmeans_pp", "lloyd", "nearest",
            "colour_codes", "bin_lab", "decode", "tolerance", "FINE_BITS", "TABLE_BITS", "MEAN_LIMIT", "LEVELS",
@@ -75,6 +84,10 @@ REL_TOL = 1e-4
 MAX_STEPS = 300
 #: Lloyd steps, at most, on the table itself before the last update: until convergence.
 LAST_STEPS = MAX_STEPS
+#: Whether counting and clustering run the inner loops in C of :mod:`kpalette._compiled` (True when the C
+#: extension was built at install time) or NumPy alone: the palettes are byte-identical either way, only the time
+#: differs. Set it to False to run NumPy alone (the benchmark times both).
+COMPILED = _compiled is not None
 _CHUNK = 1 << 17
 _THREADED = 1 << 17  # arrays of at least this many codes are sorted by two threads
 #: Threads that count or sort the pixels of a large image: 2, or 1 to use one (the results are the same).
@@ -317,8 +330,15 @@ def _binned_table(pixels: NDArray[np.uint8], bits: int) -> ColourTable:
     pixels have the low bit set. No sorting, and only whole numbers are added, so the result is exact.
     """
     drop = 8 - bits
-    codes = colour_codes(pixels, bits).astype(np.intp)   # NumPy indexes with intp far faster than with uint32
     seen, number = _scratch(bits)
+    if COMPILED:   # the same two passes in C, without the arrays of codes
+        _compiled.mark_bins(pixels, bits, seen)
+        occupied = np.flatnonzero(seen)
+        seen[occupied] = False
+        number[occupied] = np.arange(len(occupied), dtype=np.int32)
+        n_each, low_sums = _compiled.count_bins(pixels, bits, number, len(occupied))
+        return ColourTable(occupied.astype(np.intp), n_each.astype(np.float64), bits, low_sums.astype(np.float64))
+    codes = colour_codes(pixels, bits).astype(np.intp)   # NumPy indexes with intp far faster than with uint32
     seen[codes] = True
     occupied = np.flatnonzero(seen)
     seen[occupied] = False   # clean again for the next table
@@ -484,9 +504,11 @@ def _nearest(cols: NDArray[np.floating], sq_norms: NDArray[np.floating], centers
     cc = (c * c).sum(axis=2)
     shape = (r, cols.shape[1])
     best = np.empty(shape, dtype=cols.dtype)   # running minimum of |c|**2 - 2 x.c over the centres so far
+    label_type = np.uint8 if k <= 256 else np.intp   # small while updated k times
+    if COMPILED and cols.dtype == np.float32:   # the same arithmetic in C, a block of points at a time
+        return _compiled.nearest(cols, sq_norms, cc, c2, np.empty(shape, dtype=label_type), best)
     d = np.empty_like(best)                    # the same for centre j, (r, n)
     tmp = np.empty_like(best)
-    label_type = np.uint8 if k <= 256 else np.intp   # small while updated k times
     labels = np.zeros(shape, dtype=label_type)
     candidate = np.empty_like(labels)
     closer = np.empty(shape, dtype=bool)
@@ -518,6 +540,10 @@ def _sq_dist_rows(cols: NDArray[np.float64], centers: NDArray[np.float64]) -> ND
     Written out coordinate by coordinate (a reduction over an axis of length 3 is slow in NumPy): the sum
     ``d0 * d0 + d1 * d1 + d2 * d2`` is accumulated in place, in that order, in two buffers.
     """
+    if COMPILED and centers.dtype == cols.dtype:   # the same sums in C, without the temporary arrays
+        flat = np.ascontiguousarray(centers).reshape(-1, 3)
+        out = _compiled.sq_dist_rows(cols, flat, np.empty((len(flat), cols.shape[1]), dtype=cols.dtype))
+        return out.reshape(*centers.shape[:-1], cols.shape[1])
     out = np.subtract(cols[0], centers[..., 0, None])
     np.multiply(out, out, out=out)
     tmp = np.subtract(cols[1], centers[..., 1, None])
@@ -554,7 +580,10 @@ def kmeans_pp(points: NDArray[np.float64], weights: NDArray[np.float64], k: int,
     centers[:, 0] = points[first]
     closest = _sq_dist_rows(cols, points32[first])                                   # (runs, n)
     for c in range(1, k):
-        potential = np.cumsum(weights * closest, axis=1)                             # (runs, n)
+        if COMPILED:
+            potential = _compiled.weighted_cumsum(weights, closest, np.empty(closest.shape))
+        else:
+            potential = np.cumsum(weights * closest, axis=1)                         # (runs, n)
         total = potential[:, -1]
         draws = rng.random((runs, trials)) * total[:, None]
         cand = np.stack([potential[r].searchsorted(draws[r], side="right") for r in rows])
@@ -598,6 +627,15 @@ def _add_to_totals(totals: NDArray[np.float64], cluster: NDArray[np.intp], wx: N
         totals[j] += sign * np.bincount(flat, weights=weights, minlength=totals.shape[1])
 
 
+def _add_labelled(totals: NDArray[np.float64], sets: NDArray[np.intp], k: int, labels: NDArray[np.integer],
+                  wx: NDArray[np.float64]) -> None:
+    """Add every point to the totals of its cluster ``sets[s] * k + labels[s, i]`` (``labels`` of shape (r, n))."""
+    if COMPILED:
+        _compiled.add_to_totals(totals, sets, k, labels, wx)
+    else:
+        _add_to_totals(totals, sets[:, None] * k + labels, wx, 1)
+
+
 def _steps(level: _Level, centers: NDArray[np.float64], max_iter: int, tol: float, exact: bool = True
            ) -> tuple[NDArray[np.float64], NDArray[np.intp] | None, NDArray[np.float64], int]:
     """Lloyd steps for ``r`` sets of centres side by side, shape (r, k, 3): :func:`lloyd` on a prepared level.
@@ -630,8 +668,11 @@ def _steps(level: _Level, centers: NDArray[np.float64], max_iter: int, tol: floa
         if exact:
             labels[moving] = lab
         if previous is None:
-            _add_to_totals(totals, moving[:, None] * k + lab, level.wx, 1)
+            _add_labelled(totals, moving, k, lab, level.wx)
             still = np.ones(len(moving), dtype=bool)
+        elif COMPILED:   # the same, in C: the moved points' sums taken out of the old clusters, into the new
+            still = np.empty(len(moving), dtype=bool)
+            _compiled.move_changed(totals, moving, k, previous, lab, level.wx, still)
         else:
             # only the points that changed cluster change the totals: take them out of the old, into the new
             changed = lab != previous
@@ -865,7 +906,7 @@ def _pick(table: _Level, labels: NDArray[np.intp], k: int) -> tuple[NDArray[np.f
     """
     r, n = labels.shape
     totals = np.zeros((4, r * k))
-    _add_to_totals(totals, np.arange(r)[:, None] * k + labels, table.wx, 1)
+    _add_labelled(totals, np.arange(r), k, labels, table.wx)
     mass = totals[0].reshape(r, k)
     used = mass > 0
     centers = np.zeros((r, k, 3))
