@@ -7,8 +7,8 @@ byte-identical palettes (``tests/test_compiled.py`` checks this on real pictures
 because they make one pass over the points where NumPy makes one per operation. Importing this module raises
 :class:`ImportError` when the extension is missing, and :mod:`kpalette.fast` then runs NumPy alone.
 
-The functions take NumPy arrays, C-contiguous and of the types given, as :mod:`kpalette.fast` makes them; they
-do not check them.
+The functions take NumPy arrays. Inputs are made C-contiguous and of the type the C code reads (no copy when they
+already are); outputs, written in place, must already be, or :class:`TypeError` is raised.
 """
 
 from __future__ import annotations
@@ -50,9 +50,16 @@ def _labels(labels: NDArray[np.integer]) -> tuple[NDArray[np.integer], str]:
     return np.ascontiguousarray(labels, dtype=np.int64), "i64"
 
 
-def _ptr(a: np.ndarray) -> int:
-    assert a.flags.c_contiguous
-    return a.ctypes.data
+def _in(a: np.ndarray, dtype: type) -> np.ndarray:
+    """An input as a C-contiguous array of ``dtype`` (no copy when it already is one)."""
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
+def _out(a: np.ndarray, dtype: type) -> np.ndarray:
+    """An output, written in place: it must already be a C-contiguous array of ``dtype``."""
+    if a.dtype != dtype or not a.flags.c_contiguous:
+        raise TypeError(f"kpalette._compiled: an output array must be C-contiguous {np.dtype(dtype)}")
+    return a
 
 
 def nearest(cols: NDArray[np.float32], sq_norms: NDArray[np.float32], cc: NDArray[np.float32],
@@ -61,41 +68,43 @@ def nearest(cols: NDArray[np.float32], sq_norms: NDArray[np.float32], cc: NDArra
     """Fill ``labels`` and ``best`` (shape (r, n)) with each point's nearest of ``k`` centres and the squared
     distance to it, for ``r`` sets of centres given as ``|c|**2`` (``cc``, (r, k)) and ``-2c`` (``c2``,
     (r, k, 3)); the points as three rows ``cols`` (3, n) with their ``|x|**2``. Labels are uint8 or int64."""
+    cols, sq_norms, cc, c2 = (_in(a, np.float32) for a in (cols, sq_norms, cc, c2))
+    suffix = "u8" if labels.dtype == np.uint8 else "i64"
+    _out(labels, np.uint8 if suffix == "u8" else np.int64)
+    _out(best, np.float32)
     r, k = cc.shape
-    fn = getattr(_lib, "nearest_" + ("u8" if labels.dtype == np.uint8 else "i64"))
-    fn(_ptr(cols), _ptr(sq_norms), _ptr(cc), _ptr(c2), r, k, cols.shape[1], _ptr(labels), _ptr(best))
+    getattr(_lib, "nearest_" + suffix)(cols.ctypes.data, sq_norms.ctypes.data, cc.ctypes.data, c2.ctypes.data, r, k,
+                                       cols.shape[1], labels.ctypes.data, best.ctypes.data)
     return labels, best
-
-
-def _sets(sets: NDArray[np.integer]) -> NDArray[np.int64]:
-    return np.ascontiguousarray(sets, dtype=np.int64)
 
 
 def add_to_totals(totals: NDArray[np.float64], sets: NDArray[np.integer], k: int, labels: NDArray[np.integer],
                   wx: NDArray[np.float64]) -> None:
     """Add every point to the totals (4, clusters) of its cluster ``sets[s] * k + labels[s, i]``; ``wx`` (4, n)
     holds each point's weight and weighted coordinates."""
-    sets = _sets(sets)
+    _out(totals, np.float64)
+    sets, wx = _in(sets, np.int64), _in(wx, np.float64)
     labels, suffix = _labels(labels)
     r, n = labels.shape
-    fn = getattr(_lib, "add_to_totals_" + suffix)
-    if fn(_ptr(totals), totals.shape[1], _ptr(sets), r, k, _ptr(labels), n, _ptr(wx)):
+    if getattr(_lib, "add_to_totals_" + suffix)(totals.ctypes.data, totals.shape[1], sets.ctypes.data, r, k,
+                                                labels.ctypes.data, n, wx.ctypes.data):
         raise MemoryError
     return None
 
 
 def move_changed(totals: NDArray[np.float64], sets: NDArray[np.integer], k: int, previous: NDArray[np.integer],
                  labels: NDArray[np.integer], wx: NDArray[np.float64], changed: NDArray[np.bool_]) -> None:
-    """Move each point whose label changed from ``previous`` to ``labels`` (both (r, n), the same type) out of
-    its old cluster's totals and into its new one's; set ``changed`` (r,) to whether any label of each set
-    changed."""
-    sets = _sets(sets)
+    """Move each point whose label changed from ``previous`` to ``labels`` (both (r, n)) out of its old cluster's
+    totals and into its new one's; set ``changed`` (r,) to whether any label of each set changed."""
+    _out(totals, np.float64)
+    _out(changed, np.bool_)
+    sets, wx = _in(sets, np.int64), _in(wx, np.float64)
     labels, suffix = _labels(labels)
-    previous = np.ascontiguousarray(previous, dtype=labels.dtype)
+    previous = _in(previous, labels.dtype)
     r, n = labels.shape
-    fn = getattr(_lib, "move_changed_" + suffix)
-    if fn(_ptr(totals), totals.shape[1], _ptr(sets), r, k, _ptr(previous), _ptr(labels), n, _ptr(wx),
-          _ptr(changed)):
+    if getattr(_lib, "move_changed_" + suffix)(totals.ctypes.data, totals.shape[1], sets.ctypes.data, r, k,
+                                               previous.ctypes.data, labels.ctypes.data, n, wx.ctypes.data,
+                                               changed.ctypes.data):
         raise MemoryError
     return None
 
@@ -103,30 +112,36 @@ def move_changed(totals: NDArray[np.float64], sets: NDArray[np.integer], k: int,
 def sq_dist_rows(cols: NDArray[np.float32], centers: NDArray[np.float32], out: NDArray[np.float32]
                  ) -> NDArray[np.float32]:
     """Squared distances from the points ``cols`` (3, n) to ``centers`` (m, 3), into ``out`` (m, n)."""
-    _lib.sq_dist_rows(_ptr(cols), cols.shape[1], _ptr(centers), len(centers), _ptr(out))
+    cols, centers = _in(cols, np.float32), _in(centers, np.float32)
+    _out(out, np.float32)
+    _lib.sq_dist_rows(cols.ctypes.data, cols.shape[1], centers.ctypes.data, len(centers), out.ctypes.data)
     return out
 
 
 def weighted_cumsum(weights: NDArray[np.float64], values: NDArray[np.float32], out: NDArray[np.float64]
                     ) -> NDArray[np.float64]:
     """``numpy.cumsum(weights * values, axis=1)`` for ``values`` (r, n), into ``out`` (r, n)."""
+    weights, values = _in(weights, np.float64), _in(values, np.float32)
+    _out(out, np.float64)
     r, n = values.shape
-    _lib.weighted_cumsum(_ptr(weights), _ptr(values), r, n, _ptr(out))
+    _lib.weighted_cumsum(weights.ctypes.data, values.ctypes.data, r, n, out.ctypes.data)
     return out
 
 
 def mark_bins(pixels: NDArray[np.uint8], bits: int, seen: NDArray[np.bool_]) -> None:
-    """Set ``seen[code]`` for the bin of ``bits`` bits per channel of each pixel (``pixels``: (n, 3) uint8)."""
-    pixels = np.ascontiguousarray(pixels, dtype=np.uint8).reshape(-1, 3)
-    _lib.mark_bins(_ptr(pixels), len(pixels), bits, _ptr(seen))
+    """Set ``seen[code]`` for the bin of ``bits`` bits per channel of each pixel (``pixels``: (n, 3) uint8);
+    ``seen`` has ``2 ** (3 * bits)`` entries."""
+    pixels = _in(pixels, np.uint8).reshape(-1, 3)
+    _out(seen, np.bool_)
+    _lib.mark_bins(pixels.ctypes.data, len(pixels), bits, seen.ctypes.data)
 
 
 def count_bins(pixels: NDArray[np.uint8], bits: int, number: NDArray[np.int32], m: int
                ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Each of the ``m`` occupied bins' pixel count and, per channel, sum of the low bits it drops; ``number``
     gives the index (0 to m - 1) of each occupied bin, by code. Returns counts (m,) and sums (m, 3)."""
-    pixels = np.ascontiguousarray(pixels, dtype=np.uint8).reshape(-1, 3)
+    pixels, number = _in(pixels, np.uint8).reshape(-1, 3), _in(number, np.int32)
     counts = np.zeros(m, dtype=np.int64)
     sums = np.zeros((m, 3), dtype=np.int64)
-    _lib.count_bins(_ptr(pixels), len(pixels), bits, _ptr(number), _ptr(counts), _ptr(sums))
+    _lib.count_bins(pixels.ctypes.data, len(pixels), bits, number.ctypes.data, counts.ctypes.data, sums.ctypes.data)
     return counts, sums

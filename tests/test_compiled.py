@@ -91,13 +91,16 @@ def test_more_than_256_centres_ties_and_ragged_blocks() -> None:
     weights = rng.integers(1, 50, len(points)).astype(np.float64)
     centres = points[rng.choice(len(points), 300, replace=False)][None].repeat(2, axis=0)
     centres[1, 5] = centres[1, 4]   # two equal centres: a tie goes to the lower index, as in NumPy
-    with_c, without = both(lambda: nearest(points, centres))
+    with_c, without = both(lambda: nearest(points.astype(np.float32), centres))   # float32: the C loop
     assert_same_bytes(with_c, without)
     assert with_c[0].dtype == np.intp and not (with_c[0][1] == 5).any()
     with_c, without = both(lambda: lloyd(points, weights, centres, max_iter=20))
     assert_same_bytes(with_c[:3], without[:3])
     assert with_c[3] == without[3]
     with_c, without = both(lambda: (kmeans_pp(points, weights, 9, np.random.default_rng(5), runs=4),))
+    assert_same_bytes(with_c, without)
+    whole = weights.astype(np.int64)   # whole-number weights of another type are converted, not misread
+    with_c, without = both(lambda: (kmeans_pp(points, whole, 9, np.random.default_rng(5), runs=4),))
     assert_same_bytes(with_c, without)
 
 
