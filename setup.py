@@ -12,7 +12,7 @@ class BuildExt(build_ext):
     """Compile without fused multiply-adds, so that every product is rounded as NumPy rounds it."""
 
     def build_extensions(self) -> None:
-        if self.compiler.compiler_type != "msvc":   # MSVC does not fuse them unless told to (/fp:contract)
+        if self.compiler.compiler_type != "msvc":   # MSVC: its /fp:contract option turns fusing on (untested here)
             for ext in self.extensions:
                 ext.extra_compile_args += ["-ffp-contract=off", "-O3"]
         super().build_extensions()

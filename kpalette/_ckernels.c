@@ -32,8 +32,8 @@
 #define restrict __restrict
 #endif
 
-/* On x86-64 Linux, GCC also compiles the loops for AVX2 and AVX-512 (wider vectors, the same arithmetic: no
- * fused multiply-adds) and picks the version the processor supports when the library is loaded. */
+/* On x86-64 Linux, GCC also compiles the nearest-centre loop for AVX2 and AVX-512 (wider vectors, the same
+ * arithmetic: no fused multiply-adds) and picks the version the processor supports when the library is loaded. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define KP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
